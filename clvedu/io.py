@@ -1,0 +1,34 @@
+"""Safe file output: write to a temporary file beside the target, then rename it into place."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from clvedu.errors import UserError
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path in ``path``'s folder; rename it to ``path`` only if the block succeeds.
+
+    A failure inside the block removes the temporary file and leaves any earlier ``path`` untouched.
+    With ``overwrite=False`` an existing ``path`` is an error raised before anything is written.
+    """
+    target = Path(path)
+    if not target.parent.exists():
+        raise UserError(f"{target}: folder {target.parent} does not exist")
+    if not overwrite and target.exists():
+        raise UserError(f"{target} already exists; choose another name or remove it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
