@@ -6,8 +6,8 @@ by an order of magnitude. Every rate and amount in clvedu can therefore be given
 as a *timed quantity* that says its period::
 
     >>> from clvedu.units import Retention, Discount, Money
-    >>> Retention(0.98, per="month").to("year").value.round(4)
-    np.float64(0.7847)
+    >>> round(Retention(0.98, per="month").to("year").value, 4)
+    0.7847
 
 Conversions follow the arithmetic of each kind of quantity:
 
@@ -106,8 +106,8 @@ def check_range(
     if high is not None:
         ok &= (a <= high) if high_inclusive else (a < high)
     if not ok.all():
-        left = ("[" if low_inclusive else "(") + ("-inf" if low is None else f"{low:g}")
-        right = ("inf" if high is None else f"{high:g}") + ("]" if high_inclusive else ")")
+        left = "(-inf" if low is None else ("[" if low_inclusive else "(") + f"{low:g}"
+        right = "inf)" if high is None else f"{high:g}" + ("]" if high_inclusive else ")")
         offending = a.ravel()[~ok.ravel()][0]
         where = "" if a.ndim == 0 else f" at position {int(np.flatnonzero(~ok.ravel())[0])}"
         raise ValueError(f"{name} must be in {left}, {right}; got {offending:g}{where}")
