@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from clvedu.charts.spec import ChartSpec  # noqa: E402
+from clvedu.charts.spec import ChartSpec
 
 PALETTE = ["#B20710", "#00A8E1", "#4D4D4D", "#F5A623", "#7B61FF", "#2CA58D"]
 """Series colours: a Netflix-like red, a Prime-like blue, then neutral accents."""

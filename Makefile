@@ -1,0 +1,42 @@
+# clvedu: two commands on a fresh machine with python3 (3.11+) and make.
+#   make demo   set everything up, build the book and the decks, print where they are
+#   make test   run the whole test suite (worked examples, book build, decks, browser)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CASE   ?= case_studies/netflix_vs_prime_video
+DECKS  := build/decks
+
+.PHONY: demo test book decks install clean bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "clvedu needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build book -W --keep-going
+
+decks: $(STAMP)
+	@mkdir -p $(DECKS)
+
+demo: book decks
+	@echo
+	@echo "Built:"
+	@echo "  book:  $(CURDIR)/book/_build/html/index.html"
+	@for f in $(DECKS)/*.pptx; do [ -e "$$f" ] && echo "  deck:  $(CURDIR)/$$f"; done; true
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean:
+	rm -rf book/_build build

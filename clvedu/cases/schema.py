@@ -1,0 +1,374 @@
+"""The shape of a case folder's ``case.yaml``, as pydantic models, and the rules each part keeps.
+
+A case describes two or more companies with *figures*. Every figure says what kind of number
+it is, and each kind carries its own evidence:
+
+* ``reported``: published somewhere; ``source`` names an entry of the case's ``sources``;
+* ``assumption``: chosen for teaching; ``reason`` says why, in one line;
+* ``derived``: computed by the loader from another figure (``derive``), never typed; ``reason``
+  says what the derivation assumes (e.g. a constant monthly hazard).
+
+Units are free text with three recognised families, which get range checks:
+``share`` (a fraction in [0, 1]), ``rate`` (a discount or growth rate per period, above -1;
+``per`` required) and money (a three-letter currency code, optionally scaled:
+``USD``, ``USD million``; never negative). Anything else (``million members``, ``days``)
+is a count or a measure and is checked only for being a finite number.
+
+Rules that need the whole case (source ids exist, ``derive`` references resolve, every
+company has the figures CLV needs) live in :meth:`CaseData._check_case`; rules about one
+figure live in :meth:`Figure._check_kind`. Both report every problem they find, each with
+its field path, through :class:`FieldProblems`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from clvedu.units import normalise_period
+
+KINDS = ("reported", "assumption", "derived")
+QUALIFIERS = ("about", "more than", "less than", "just below", "at least", "estimate")
+MONEY_SCALES = {"": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+# What CLV needs from each company: figure id -> (unit family, per required?, what it is)
+CLV_FIGURES = {
+    "arpu": ("money", True, "average revenue per member per period"),
+    "contribution_margin": ("share", False, "share of revenue kept as contribution margin"),
+    "churn": ("share", True, "share of members leaving per period"),
+    "acquisition_cost": ("money", False, "one-off cost of winning a member"),
+}
+OPTIONAL_CLV_FIGURES = {
+    "retention_cost": ("money", True, "cost of keeping a member per period"),
+    "margin_growth": ("rate", True, "growth of the margin per period"),
+}
+SHARED_CLV_FIGURES = {"discount_rate": ("rate", True, "discount rate (cost of capital) per period")}
+
+Loc = tuple[Any, ...]
+
+
+class FieldProblems(ValueError):
+    """Several problems found by one validator, each with a path relative to the validated object."""
+
+    def __init__(self, problems: list[tuple[Loc, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
+
+
+# --- small value types ------------------------------------------------------------------------
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _partial_date(value: Any) -> str:
+    """``2024-01-23``, ``2024-01`` or ``2024``, checked for being a real calendar date."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _PARTIAL_DATE.match(value.strip()):
+        raise ValueError(f"must be a date written YYYY-MM-DD, YYYY-MM or YYYY; got {value!r}")
+    text = value.strip()
+    parts = [int(p) for p in text.split("-")]
+    try:
+        date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError as exc:
+        raise ValueError(f"{text} is not a valid date ({exc})") from None
+    return text
+
+
+def _date_or_period(value: Any) -> str:
+    """A date (checked if it looks like one) or a period in words: ``Q4 2023``, ``FY2023``."""
+    if isinstance(value, (date, int)) and not isinstance(value, bool):
+        return _partial_date(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a date (YYYY-MM-DD) or a period such as 'Q4 2023'; got {value!r}")
+    if re.match(r"^\d{4}-", value.strip()):
+        return _partial_date(value)
+    return value.strip()
+
+
+def _period(value: Any) -> str:
+    return normalise_period(value, "per")
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+    return value
+
+
+PartialDate = Annotated[str, BeforeValidator(_partial_date)]
+DateOrPeriod = Annotated[str, BeforeValidator(_date_or_period)]
+Period = Annotated[str, BeforeValidator(_period)]
+Text = Annotated[str, BeforeValidator(_text)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+SourceId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
+def unit_family(unit: str | None) -> str:
+    """``"share"``, ``"rate"``, ``"money"`` or ``"other"`` for a unit text."""
+    if unit is None:
+        return "other"
+    words = unit.split()
+    if unit == "share":
+        return "share"
+    if unit == "rate":
+        return "rate"
+    if words and re.fullmatch(r"[A-Z]{3}", words[0]) and (len(words) == 1 or (len(words) == 2 and words[1] in MONEY_SCALES)):
+        return "money"
+    return "other"
+
+
+def range_problem(unit: str | None, value: float) -> str | None:
+    """Why ``value`` is impossible for ``unit``'s family, or None."""
+    if not math.isfinite(value):
+        return f"must be a finite number; got {value}"
+    family = unit_family(unit)
+    if family == "share" and not 0.0 <= value <= 1.0:
+        return f"a share must be in [0, 1]; got {value:g} (write 2.2% as 0.022)"
+    if family == "rate" and value <= -1.0:
+        return f"a rate must be above -1; got {value:g}"
+    if family == "money" and value < 0.0:
+        return f"a money amount must not be negative; got {value:g}"
+    return None
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=False)
+
+
+# --- parts of a case ------------------------------------------------------------------------
+
+class Source(Strict):
+    """A document a reported figure comes from."""
+
+    title: Text
+    publisher: Text
+    date: PartialDate | None = None
+    url: Text | None = None
+    reported_by: Text | None = None
+    note: Text | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://\S+$", value):
+            raise ValueError(f"must be a web address starting http:// or https://; got {value!r}")
+        return value
+
+
+DERIVE_METHODS = (
+    "same_as", "convert_retention", "churn_from_retention", "retention_from_churn",
+    "convert_churn", "convert_rate", "convert_money",
+)
+
+
+class Derivation(Strict):
+    """How a derived figure is computed: ``{method: churn_from_retention, from: renewal, to: month}``.
+
+    ``from`` names a figure: ``id`` (same company, or ``shared``), ``shared.id`` or ``company.id``.
+    ``to`` is the period of the result for the conversion methods.
+    """
+
+    method: Literal[DERIVE_METHODS]  # type: ignore[valid-type]
+    from_: Text = Field(alias="from")
+    to: Period | None = None
+
+
+class Figure(Strict):
+    """One number of the case, with its unit, its period and its evidence."""
+
+    label: Text
+    value: float | None = None
+    unit: Text | None = None
+    per: Period | None = None
+    as_of: DateOrPeriod | None = None
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    qualifier: Literal[QUALIFIERS] | None = None  # type: ignore[valid-type]
+    source: SourceId | None = None
+    reason: Text | None = None
+    low: float | None = None
+    high: float | None = None
+    derive: Derivation | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> "Figure":
+        problems: list[tuple[Loc, str]] = []
+        typed = self.kind != "derived"
+        if self.kind == "reported" and not self.source:
+            problems.append((("source",), "field required for a reported figure (an id from the case's sources)"))
+        if self.kind in ("assumption", "derived") and not self.reason:
+            problems.append((("reason",), f"field required for {'an assumption' if self.kind == 'assumption' else 'a derived figure'}: say in one line why"))
+        if typed:
+            if self.value is None:
+                problems.append((("value",), f"field required for a {self.kind} figure"))
+            if self.unit is None:
+                problems.append((("unit",), "field required: e.g. share, rate, USD, million members"))
+            if self.derive is not None:
+                problems.append((("derive",), "only a figure of kind 'derived' can have derive"))
+        else:
+            if self.derive is None:
+                problems.append((("derive",), f"field required for a derived figure: {{method: ..., from: <figure id>}}; methods: {', '.join(DERIVE_METHODS)}"))
+            if self.value is not None:
+                problems.append((("value",), "a derived figure's value is computed from derive; remove it"))
+            if self.source is not None:
+                problems.append((("source",), "a derived figure takes its sources from the figure it is derived from; remove it"))
+            for bound in ("low", "high"):
+                if getattr(self, bound) is not None:
+                    problems.append(((bound,), f"a derived figure's {bound} is computed from the {bound} of the figure it is derived from; put the range there"))
+        if self.kind == "reported" and (self.low is not None or self.high is not None) and not self.reason:
+            problems.append((("reason",), "field required when a reported figure has low/high: say where the range comes from"))
+        if self.unit_family == "rate" and self.per is None:
+            problems.append((("per",), "field required for a rate: the period it applies to (day, week, month, quarter, year)"))
+        for name in ("value", "low", "high"):
+            number = getattr(self, name)
+            if number is not None and (why := range_problem(self.unit, number)):
+                problems.append(((name,), why))
+        if self.value is not None:
+            if self.low is not None and self.low > self.value:
+                problems.append((("low",), f"must not exceed value ({self.low:g} > {self.value:g})"))
+            if self.high is not None and self.high < self.value:
+                problems.append((("high",), f"must not be below value ({self.high:g} < {self.value:g})"))
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+    @property
+    def unit_family(self) -> str:
+        return unit_family(self.unit)
+
+    def bound(self, which: str) -> float:
+        """``low``, ``high`` or ``value`` (``base``), falling back to the value when no range is given."""
+        if which == "base":
+            return self.value  # type: ignore[return-value]
+        chosen = getattr(self, which)
+        return self.value if chosen is None else chosen  # type: ignore[return-value]
+
+
+class Plan(Strict):
+    """A price the company charged, from a date, in a market."""
+
+    name: Text
+    price: float = Field(ge=0)
+    per: Period | None = None
+    market: Text
+    effective_from: PartialDate | None = None
+    effective_until: PartialDate | None = None
+    ads: bool | None = None
+    source: SourceId
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> "Plan":
+        if self.effective_from is None and self.effective_until is None:
+            raise FieldProblems([(("effective_from",), "field required: when the price started (or give effective_until)")])
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            raise FieldProblems([(("effective_until",), f"must not be before effective_from ({self.effective_until} < {self.effective_from})")])
+        return self
+
+
+class Event(Strict):
+    """Something the company did or announced, dated and sourced (a plan withdrawn, a policy change)."""
+
+    date: PartialDate
+    what: Text
+    source: SourceId
+
+
+class Company(Strict):
+    """One company of the case: what it sells, its prices, dated events and its figures."""
+
+    name: Text
+    business_model: Text
+    description: Text
+    offers: list[Text] = Field(default_factory=list)
+    plans: list[Plan] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    figures: dict[Identifier, Figure]
+
+
+class CaseData(Strict):
+    """Everything in ``case.yaml``. :class:`clvedu.cases.Case` adds the methods chapters call."""
+
+    title: Text
+    question: Text
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    sources: dict[SourceId, Source]
+    shared: dict[Identifier, Figure] = Field(default_factory=dict)
+    companies: dict[Identifier, Company] = Field(min_length=1)
+
+    _path: Any = PrivateAttr(default=None)
+
+    @field_validator("companies")
+    @classmethod
+    def _no_reserved_ids(cls, companies: dict[str, Company]) -> dict[str, Company]:
+        if "shared" in companies:
+            raise ValueError("'shared' is reserved for case-level figures; choose another company id")
+        return companies
+
+    @model_validator(mode="after")
+    def _check_case(self) -> "CaseData":
+        from clvedu.cases.derive import compute_derived
+
+        problems: list[tuple[Loc, str]] = []
+        known = ", ".join(self.sources) or "(none)"
+
+        def check_source(loc: Loc, source_id: str | None) -> None:
+            if source_id is not None and source_id not in self.sources:
+                problems.append((loc, f"unknown source id {source_id!r}; the case's sources are: {known}"))
+
+        for fid, fig in self.shared.items():
+            check_source(("shared", fid, "source"), fig.source)
+        for cid, company in self.companies.items():
+            for fid, fig in company.figures.items():
+                check_source(("companies", cid, "figures", fid, "source"), fig.source)
+            for i, plan in enumerate(company.plans):
+                check_source(("companies", cid, "plans", i, "source"), plan.source)
+            for i, event in enumerate(company.events):
+                check_source(("companies", cid, "events", i, "source"), event.source)
+
+        problems += compute_derived(self)
+        problems += _clv_problems(self)
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+
+def _clv_problems(case: CaseData) -> list[tuple[Loc, str]]:
+    """Every company needs the CLV figures with usable units; the case needs a discount rate."""
+    problems: list[tuple[Loc, str]] = []
+
+    def check(loc: Loc, figures: dict[str, Figure], needs: dict, owner: str, required: bool) -> None:
+        for fid, (family, needs_per, meaning) in needs.items():
+            fig = figures.get(fid)
+            if fig is None:
+                if required:
+                    problems.append((loc + (fid,), f"figure required for CLV ({meaning}) is missing from {owner}"))
+                continue
+            if fig.value is None:  # a derivation that failed is reported where it failed
+                continue
+            where = loc + (fid,)
+            if unit_family(fig.unit) != family:
+                wanted = case.currency if family == "money" else family
+                problems.append((where + ("unit",), f"{fid} is used for CLV and must have unit {wanted!r}; got {fig.unit!r}"))
+            elif family == "money" and fig.unit != case.currency:
+                problems.append((where + ("unit",), f"{fid} must be in the case currency {case.currency} without a scale; got {fig.unit!r}"))
+            if needs_per and fig.per is None:
+                problems.append((where + ("per",), f"{fid} is used for CLV and needs a period (per: month, year, ...)"))
+            if fid == "acquisition_cost" and fig.per is not None:
+                problems.append((where + ("per",), "an acquisition cost is paid once per member; remove per"))
+
+    check(("shared",), case.shared, SHARED_CLV_FIGURES, "the case's shared figures", True)
+    for cid, company in case.companies.items():
+        loc = ("companies", cid, "figures")
+        check(loc, company.figures, CLV_FIGURES, f"company {cid!r}", True)
+        check(loc, company.figures, OPTIONAL_CLV_FIGURES, f"company {cid!r}", False)
+    return problems
