@@ -16,6 +16,7 @@ from clvedu.errors import UserError
 
 COMMAND_MODULES = [
     "clvedu.commands.case",
+    "clvedu.commands.simulate",
 ]
 
 

@@ -28,6 +28,10 @@ def atomic_write(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp creates the file readable by its owner only; give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
