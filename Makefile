@@ -25,6 +25,8 @@ book: $(STAMP)
 
 decks: $(STAMP)
 	@mkdir -p $(DECKS)
+	$(BIN)/clvedu deck --case $(CASE) --out $(DECKS)/exemplar.pptx --force
+	$(BIN)/clvedu deck --case $(CASE) --kind briefing --out $(DECKS)/briefing.pptx --force
 
 demo: book decks
 	@echo

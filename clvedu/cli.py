@@ -17,6 +17,8 @@ from clvedu.errors import UserError
 COMMAND_MODULES = [
     "clvedu.commands.case",
     "clvedu.commands.simulate",
+    "clvedu.commands.deck",
+    "clvedu.commands.coverage",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,8 @@ def test_validate_ok_counts_what_the_loader_sees():
     proc = clvedu("case", "validate", "case_studies/netflix_vs_prime_video")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == (f"ok: case_studies/netflix_vs_prime_video "
-                                   f"({len(case.companies)} companies, {figures} figures, {len(case.sources)} sources)")
+                                   f"({len(case.companies)} companies, {figures} figures, {len(case.sources)} sources; "
+                                   f"journey.yaml checked)")
     assert proc.stderr == ""
 
 
@@ -71,3 +73,15 @@ def test_console_script_if_installed():
         pytest.skip("console script not installed in this environment")
     proc = subprocess.run([str(script), "case", "validate", str(MINI)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.startswith(f"ok: {MINI} (2 companies")
+
+
+def test_validate_checks_the_journey_file_too(tmp_path):
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI, folder)
+    journey = yaml.safe_load((folder / "journey.yaml").read_text())
+    journey["b2c_stages"][0]["clv_driver"] = "happiness"
+    (folder / "journey.yaml").write_text(yaml.safe_dump(journey, sort_keys=False))
+    proc = clvedu("case", "validate", str(folder))
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "journey.yaml: b2c_stages.0.clv_driver:" in proc.stderr
+    assert "Traceback" not in proc.stderr

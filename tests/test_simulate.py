@@ -106,8 +106,9 @@ def test_sbg_parameters_for_churn_hit_the_target():
 
 def _fake_case():
     inputs = types.SimpleNamespace(churn=Churn(0.03, per="month"), arpu=Money(12.0, per="month"))
-    company = types.SimpleNamespace(name="Streamer")
-    return types.SimpleNamespace(companies={"streamer": company, "prime_video": company},
+    streamer = types.SimpleNamespace(name="Streamer", repeat_purchases=False)
+    shop = types.SimpleNamespace(name="Shop Club", repeat_purchases=True)  # a retail membership: purchase log too
+    return types.SimpleNamespace(companies={"streamer": streamer, "shop_club": shop},
                                  clv_inputs=lambda cid: inputs)
 
 
@@ -115,8 +116,8 @@ def test_helpers_build_from_case_inputs():
     panel = subscription_panel_from_case(_fake_case(), "streamer", 3000, seed=0)
     assert panel["monthly_price"].groupby(panel["plan"]).first().mean() == pytest.approx(12.0, abs=0.02)
     assert panel["customer_id"].str.startswith("ST").all()
-    data = purchase_log_from_case(_fake_case(), "prime_video", 200, seed=0)
-    assert data.transactions.attrs["parameters"]["company_id"] == "prime_video"
+    data = purchase_log_from_case(_fake_case(), "shop_club", 200, seed=0)
+    assert data.transactions.attrs["parameters"]["company_id"] == "shop_club"
     with pytest.raises(ValueError, match="not in the case"):
         purchase_log_from_case(_fake_case(), "nobody", 10)
 
@@ -152,7 +153,8 @@ def test_cli_writes_labelled_csvs_atomically(tmp_path, monkeypatch, cli_main):
     files = sorted(p.name for p in (tmp_path / "synthetic").iterdir())
     assert all("synthetic" in name for name in files)
     assert "streamer_synthetic_subscription_panel.csv" in files
-    assert "prime_video_synthetic_purchase_log.csv" in files and "prime_video_synthetic_members.csv" in files
+    assert "shop_club_synthetic_purchase_log.csv" in files and "shop_club_synthetic_members.csv" in files
+    assert "streamer_synthetic_purchase_log.csv" not in files  # only companies marked repeat_purchases
     assert not [n for n in files if n.endswith(".tmp")]
     panel = pd.read_csv(tmp_path / "synthetic" / "streamer_synthetic_subscription_panel.csv")
     assert list(panel.columns) == PANEL_COLUMNS and len(panel) == 300

@@ -290,6 +290,10 @@ class Company(Strict):
     business_model: Text
     description: Text
     offers: list[Text] = Field(default_factory=list)
+    repeat_purchases: bool = Field(
+        default=False,
+        description="members also buy products from the firm (a retail membership), so the simulator "
+                    "writes a purchase log for repeat-purchase models as well as a subscription panel")
     plans: list[Plan] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     figures: dict[Identifier, Figure]

@@ -6,10 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from clvedu.charts.spec import ChartSpec
-
-PALETTE = ["#B20710", "#00A8E1", "#4D4D4D", "#F5A623", "#7B61FF", "#2CA58D"]
-"""Series colours: a Netflix-like red, a Prime-like blue, then neutral accents."""
+from clvedu.charts.spec import PALETTE, ChartSpec
 
 
 def _style(ax) -> None:
@@ -19,12 +16,12 @@ def _style(ax) -> None:
 
 def draw(spec: ChartSpec, ax=None, *, colors: list[str] | None = None):
     """Render ``spec`` on ``ax`` (a new figure if None) and return the figure."""
-    colors = colors or PALETTE
+    colors = list(colors or PALETTE)
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
     else:
         fig = ax.figure
-    fmt = FuncFormatter(lambda v, _pos: spec.number_format.format(v))
+    fmt = FuncFormatter(lambda v, _pos: spec.format(v))
     if spec.kind == "line":
         for i, s in enumerate(spec.series):
             ax.plot(spec.x, s.values, label=s.name, color=colors[i % len(colors)], linewidth=2)
@@ -58,8 +55,8 @@ def draw(spec: ChartSpec, ax=None, *, colors: list[str] | None = None):
         low, high = spec.series
         base = spec.baseline
         pos = np.arange(len(spec.categories))[::-1]
-        ax.barh(pos, np.array(low.values) - base, left=base, color=colors[1], label=low.name)
-        ax.barh(pos, np.array(high.values) - base, left=base, color=colors[0], label=high.name)
+        ax.barh(pos, np.array(low.values) - base, left=base, color=colors[0], label=low.name)
+        ax.barh(pos, np.array(high.values) - base, left=base, color=colors[1], label=high.name)
         ax.axvline(base, color="#333333", linewidth=1)
         ax.set_yticks(pos, spec.categories)
         ax.xaxis.set_major_formatter(fmt)

@@ -10,6 +10,11 @@ import numpy as np
 ChartKind = Literal["line", "bar", "barh", "tornado", "scatter"]
 
 
+PALETTE = ("#1F4E79", "#D08C2B", "#2E8B57", "#7F7F7F", "#8E44AD", "#C0392B")
+"""Series colours shared by the book and the decks (navy, amber, green, grey, ...): neutral, so that no
+case's brand colours are built in; a chart's caller may pass its own."""
+
+
 @dataclass(frozen=True)
 class Series:
     """One named series. ``values`` align with the spec's ``categories`` (or ``x`` for line/scatter).
@@ -50,6 +55,12 @@ class ChartSpec:
     number_format: str = "{:,.0f}"
     note: str = ""
     markers: dict[str, float] = field(default_factory=dict)
+
+    def format(self, value: float) -> str:
+        """``value`` in the chart's number format, the minus sign before any currency symbol (-$25, not $-25)."""
+        text = self.number_format.format(abs(value))
+        rounds_to_zero = not any(ch in "123456789" for ch in text)
+        return "-" + text if value < 0 and not rounds_to_zero else text
 
     def __post_init__(self) -> None:
         n = len(self.x) if self.kind in ("line", "scatter") else len(self.categories)

@@ -1,6 +1,7 @@
 """``clvedu case validate PATH`` and ``clvedu case show PATH``: check a case folder, or summarise it.
 
-``validate`` prints ``ok: PATH (2 companies, 80 figures, 29 sources)`` and exits 0, or prints one
+``validate`` checks ``case.yaml`` and, when the folder has one, ``journey.yaml`` against it; it prints
+``ok: PATH (2 companies, 80 figures, 29 sources; journey.yaml checked)`` and exits 0, or prints one
 line per problem to stderr (``<file>: <field.path>: <problem>``) and exits 1.
 """
 
@@ -10,6 +11,7 @@ import argparse
 import sys
 
 from clvedu.cases import CaseError, load_case
+from clvedu.cases.journey import JourneyError, journey_file, load_journey
 from clvedu.formatting import money, percent
 
 
@@ -42,8 +44,17 @@ def run_validate(args: argparse.Namespace) -> int:
     case = _load(args.path)
     if case is None:
         return 1
+    journey = ""
+    if case.path is not None and journey_file(case.path).is_file():
+        try:
+            load_journey(case.path, case=case)
+        except JourneyError as exc:
+            for line in exc.problems:
+                print(line, file=sys.stderr)
+            return 1
+        journey = f"; {journey_file(case.path).name} checked"
     figures = len(case.shared) + sum(len(c.figures) for c in case.companies.values())
-    print(f"ok: {args.path} ({len(case.companies)} companies, {figures} figures, {len(case.sources)} sources)")
+    print(f"ok: {args.path} ({len(case.companies)} companies, {figures} figures, {len(case.sources)} sources{journey})")
     return 0
 
 

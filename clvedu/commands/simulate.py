@@ -9,8 +9,6 @@ from pathlib import Path
 from clvedu.errors import UserError
 from clvedu.io import atomic_write
 
-RETAIL_MARKERS = ("prime", "amazon")
-
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -18,8 +16,8 @@ def register(subparsers) -> None:
         help="write synthetic customer data (subscription panels, a purchase log) for a case",
         description=(
             "Write seeded SYNTHETIC customer data for a case into CASE_DIR/synthetic/: a subscription panel per "
-            "company (sBG churn set from the case's monthly churn) and, for a retail-plus-video membership "
-            "(a company id containing 'prime' or 'amazon'), a purchase log and a members table. Every file name "
+            "company (sBG churn set from the case's monthly churn) and, for a company marked "
+            "'repeat_purchases: true' in case.yaml (a retail membership), a purchase log and a members table. Every file name "
             "contains 'synthetic'; the same seed gives the same files."
         ),
     )
@@ -63,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         path = out / f"{company_id}_synthetic_subscription_panel.csv"
         _write_csv(panel, path)
         written.append((path, panel.attrs["parameters"]))
-        if any(marker in company_id.lower() for marker in RETAIL_MARKERS):
+        if case.companies[company_id].repeat_purchases:
             data = purchase_log_from_case(case, company_id, args.customers, seed=args.seed)
             for frame, kind in ((data.transactions, "purchase_log"), (data.members, "members")):
                 path = out / f"{company_id}_synthetic_{kind}.csv"

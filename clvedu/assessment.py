@@ -1,0 +1,182 @@
+"""Where each Unit 38 criterion is taught and shown: the data behind the book's assessment guide.
+
+Three sources are joined, none typed into the guide itself:
+
+* the rubric (:func:`clvedu.rubric.load_rubric`): codes, bands, outcomes and summaries;
+* ``clvedu/resources/criteria_map.yaml``: for each criterion, the chapters (by number) and the
+  sections of them that teach it;
+* the exemplar deck specification (``templates/exemplar.yaml``), rendered for a case: the slides
+  whose ``maps_to`` claims the criterion.
+
+    >>> from clvedu.assessment import load_criteria_map
+    >>> [place.chapter for place in load_criteria_map()["D1"]]
+    ['06', '07']
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from clvedu.errors import UserError
+from clvedu.rubric import Rubric, load_rubric
+
+RESOURCE = "criteria_map.yaml"
+_CHAPTER_NUMBER = re.compile(r"^\d{2}$")
+
+
+@dataclass(frozen=True)
+class BookPlace:
+    """A chapter (its two-digit number) and either the sections that teach a criterion or what to look for."""
+
+    chapter: str
+    sections: tuple[str, ...] = ()
+    look_for: str = ""
+
+
+@dataclass(frozen=True)
+class ExemplarSlide:
+    """One slide of the exemplar deck: position, id, rendered title, the rubric codes it claims, words of notes."""
+
+    number: int
+    id: str
+    title: str
+    codes: tuple[str, ...]
+    words: int
+
+
+def parse_criteria_map(text: str, rubric: Rubric | None = None, name: str = RESOURCE) -> dict[str, tuple[BookPlace, ...]]:
+    """Validate criteria-map YAML: every criterion of the rubric, and nothing else, with well-formed places.
+
+    Problems raise :class:`UserError` naming ``name``, the criterion and the field.
+    """
+    rubric = rubric or load_rubric()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UserError(f"{name}: malformed YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{name}: expected a mapping of criterion codes to lists of chapters")
+    unknown = [code for code in data if code not in rubric.criteria]
+    if unknown:
+        raise UserError(f"{name}: unknown criterion code(s) {', '.join(map(str, unknown))}; "
+                        f"the rubric has {', '.join(rubric.criteria)}")
+    missing = [code for code in rubric.criteria if code not in data]
+    if missing:
+        raise UserError(f"{name}: no entry for criterion {', '.join(missing)}; every criterion needs at least one chapter")
+    result: dict[str, tuple[BookPlace, ...]] = {}
+    for code in rubric.criteria:
+        entries = data[code]
+        if not isinstance(entries, list) or not entries:
+            raise UserError(f"{name}: {code}: expected a non-empty list of {{chapter, sections | look_for}} entries")
+        places = []
+        for i, entry in enumerate(entries):
+            where = f"{name}: {code}[{i}]"
+            if not isinstance(entry, dict):
+                raise UserError(f"{where}: expected a mapping with 'chapter' and 'sections' or 'look_for'")
+            extra = set(entry) - {"chapter", "sections", "look_for"}
+            if extra:
+                raise UserError(f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: chapter, sections, look_for")
+            chapter = str(entry.get("chapter", ""))
+            if not _CHAPTER_NUMBER.match(chapter):
+                raise UserError(f"{where}.chapter: must be a two-digit chapter number such as \"03\"; got {entry.get('chapter')!r}")
+            sections = entry.get("sections") or []
+            if not isinstance(sections, list) or not all(isinstance(s, str) and s.strip() for s in sections):
+                raise UserError(f"{where}.sections: must be a list of section headings")
+            look_for = entry.get("look_for") or ""
+            if not isinstance(look_for, str):
+                raise UserError(f"{where}.look_for: must be text")
+            if not sections and not look_for.strip():
+                raise UserError(f"{where}: give the 'sections' that teach {code} or say what to 'look_for'")
+            places.append(BookPlace(chapter, tuple(s.strip() for s in sections), look_for.strip()))
+        result[code] = tuple(places)
+    return result
+
+
+def load_criteria_map(rubric: Rubric | None = None) -> dict[str, tuple[BookPlace, ...]]:
+    """The criteria map shipped with the package (``clvedu/resources/criteria_map.yaml``)."""
+    text = resources.files("clvedu").joinpath("resources", RESOURCE).read_text(encoding="utf-8")
+    return parse_criteria_map(text, rubric)
+
+
+def chapter_file(book_dir: str | os.PathLike, number: str) -> Path | None:
+    """``book/chapters/NN_*.md`` for chapter ``number``, or ``None`` while the book does not include it yet.
+
+    A chapter counts once its file exists and ``book/_toc.yml`` lists it (a link to a page outside the
+    table of contents would break the build).
+    """
+    book = Path(book_dir)
+    found = sorted((book / "chapters").glob(f"{number}_*.md"))
+    if len(found) > 1:
+        raise UserError(f"two chapter files start with {number}_: {', '.join(p.name for p in found)}")
+    if not found:
+        return None
+    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8")) or {}
+    listed = {entry.get("file") for part in toc.get("parts", []) for entry in part.get("chapters", [])}
+    return found[0] if f"chapters/{found[0].stem}" in listed else None
+
+
+def headings(path: str | os.PathLike) -> list[tuple[int, str]]:
+    """The Markdown headings of a chapter as (level, text), skipping the contents of code cells."""
+    out = []
+    in_code = False
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith("```"):  # a fence opens or closes a code cell or directive
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        match = re.match(r"^(#{1,6})\s+(.*?)\s*$", line)
+        if match:
+            out.append((len(match[1]), match[2]))
+    return out
+
+
+def chapter_title(path: str | os.PathLike) -> str:
+    """The first level-one heading of a chapter file."""
+    for level, text in headings(path):
+        if level == 1:
+            return text
+    raise UserError(f"{path}: the chapter has no level-one heading (# Title)")
+
+
+def exemplar_slides(case_dir: str | os.PathLike) -> list[ExemplarSlide]:
+    """The exemplar deck's slides for a case, rendered as the deck generator renders them (no file written)."""
+    from clvedu.cases import load_case
+    from clvedu.decks.build import render_slides
+    from clvedu.decks.context import build_context
+    from clvedu.decks.coverage import parse_maps_to
+    from clvedu.decks.templating import SpecFile, spec_path
+    from clvedu.decks.text import word_count
+
+    rubric = load_rubric()
+    slides, _ = render_slides(SpecFile(spec_path("exemplar")), build_context(load_case(case_dir), rubric), rubric)
+    return [ExemplarSlide(i, s.id, s.title, tuple(parse_maps_to(s.maps_to)[0]), word_count(s.notes))
+            for i, s in enumerate(slides, start=1)]
+
+
+def assessment_table(book_dir: str | os.PathLike, slides: list[ExemplarSlide]) -> pd.DataFrame:
+    """One row per criterion, in rubric order: code, band, outcomes, summary, places, slides.
+
+    ``places`` is a list of dicts (chapter, file or None, title or None, sections, look_for);
+    ``slides`` the exemplar slides that claim the criterion.
+    """
+    rubric = load_rubric()
+    cmap = load_criteria_map(rubric)
+    rows = []
+    for code, crit in rubric.criteria.items():
+        places = []
+        for place in cmap[code]:
+            path = chapter_file(book_dir, place.chapter)
+            places.append({"chapter": place.chapter, "file": path,
+                           "title": chapter_title(path) if path else None,
+                           "sections": place.sections, "look_for": place.look_for})
+        rows.append({"code": code, "band": crit.band, "outcomes": list(crit.outcomes), "summary": crit.summary,
+                     "places": places, "slides": [s for s in slides if code in s.codes]})
+    return pd.DataFrame(rows, columns=["code", "band", "outcomes", "summary", "places", "slides"])

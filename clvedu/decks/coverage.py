@@ -1,0 +1,122 @@
+"""Read any deck's speaker notes: which rubric codes each slide claims, talk time, slides without notes.
+
+A slide claims codes with a line in its notes such as ``Maps to: LO1 · P1, M1`` (any separators;
+case-insensitive ``Maps to``). Talk time counts the words of the notes, without the mapping line,
+at :data:`WORDS_PER_MINUTE`. Works on students' decks as well as generated ones.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pptx import Presentation
+from pptx.exc import PackageNotFoundError
+
+from clvedu.decks.text import word_count
+from clvedu.errors import UserError
+from clvedu.rubric import Rubric, load_rubric
+
+WORDS_PER_MINUTE = 130
+TALK_MINUTES = 10.0
+
+_MAPS_TO = re.compile(r"^\s*maps\s+to\s*:(?P<codes>.*)$", re.IGNORECASE | re.MULTILINE)
+_CODE = re.compile(r"\b(LO\d+|[PMD]\d+)\b", re.IGNORECASE)
+
+
+@dataclass
+class SlideNotes:
+    number: int
+    title: str
+    words: int
+    codes: list[str]
+    unknown: list[str] = field(default_factory=list)
+    has_notes: bool = True
+
+
+@dataclass
+class Coverage:
+    path: Path
+    slides: list[SlideNotes]
+    rubric_codes: list[str]
+
+    @property
+    def words(self) -> int:
+        return sum(s.words for s in self.slides)
+
+    @property
+    def minutes(self) -> float:
+        return self.words / WORDS_PER_MINUTE
+
+    @property
+    def uncovered(self) -> list[str]:
+        claimed = {c for s in self.slides for c in s.codes}
+        return [c for c in self.rubric_codes if c not in claimed]
+
+    @property
+    def without_notes(self) -> list[int]:
+        return [s.number for s in self.slides if not s.has_notes]
+
+    @property
+    def ok(self) -> bool:
+        return not self.uncovered and not self.without_notes
+
+
+def parse_maps_to(notes: str) -> tuple[list[str], str]:
+    """(codes claimed by the notes' ``Maps to:`` lines, the notes without those lines)."""
+    codes: list[str] = []
+    for match in _MAPS_TO.finditer(notes):
+        for code in _CODE.findall(match["codes"]):
+            code = code.upper()
+            if code not in codes:
+                codes.append(code)
+    return codes, _MAPS_TO.sub("", notes)
+
+
+def read_coverage(path: str | os.PathLike, rubric: Rubric | None = None) -> Coverage:
+    """Read a .pptx and report each slide's claimed codes and note length."""
+    rubric = rubric or load_rubric()
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    try:
+        prs = Presentation(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UserError(f"{path}: not a PowerPoint (.pptx) file ({exc})") from None
+    known = set(rubric.codes())
+    slides = []
+    for number, slide in enumerate(prs.slides, start=1):
+        title = slide.shapes.title.text_frame.text.strip() if slide.shapes.title is not None else ""
+        notes = slide.notes_slide.notes_text_frame.text if slide.has_notes_slide and slide.notes_slide.notes_text_frame else ""
+        codes, spoken = parse_maps_to(notes)
+        slides.append(SlideNotes(number=number, title=title, words=word_count(spoken),
+                                 codes=[c for c in codes if c in known], unknown=[c for c in codes if c not in known],
+                                 has_notes=bool(spoken.strip())))
+    if not slides:
+        raise UserError(f"{path}: the deck has no slides")
+    return Coverage(path, slides, rubric.codes())
+
+
+def format_report(cov: Coverage) -> str:
+    """The criteria x slides matrix, the talk time and the problems, as plain text."""
+    numbers = [s.number for s in cov.slides]
+    width = max(2, len(str(max(numbers))))
+    lines = [f"Coverage of {cov.path.name}: {len(cov.slides)} slides", ""]
+    lines.append("code  " + " ".join(f"{n:>{width}}" for n in numbers) + "  slides")
+    for code in cov.rubric_codes:
+        marks = [("●" if code in s.codes else "·") for s in cov.slides]
+        count = sum(m == "●" for m in marks)
+        lines.append(f"{code:<5} " + " ".join(f"{m:>{width}}" for m in marks) + f"  {count}")
+    lines.append("")
+    verdict = "over" if cov.minutes > TALK_MINUTES * 1.1 else ("under" if cov.minutes < TALK_MINUTES * 0.8 else "about right for")
+    lines.append(f"Talk time: {cov.words} words of notes ≈ {cov.minutes:.1f} minutes at {WORDS_PER_MINUTE} words a minute "
+                 f"({verdict} the {TALK_MINUTES:.0f} minutes)")
+    lines.append("Slides without notes: " + (", ".join(map(str, cov.without_notes)) or "none"))
+    unknown = sorted({c for s in cov.slides for c in s.unknown})
+    if unknown:
+        lines.append("Codes not in the rubric (ignored): " + ", ".join(unknown))
+    lines.append("Not covered: " + (", ".join(cov.uncovered) or "none"))
+    return "\n".join(lines)
