@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from clvedu.errors import UserError
+from clvedu.io import load_yaml
 from clvedu.rubric import Rubric, load_rubric
 
 RESOURCE = "criteria_map.yaml"
@@ -58,7 +59,7 @@ def parse_criteria_map(text: str, rubric: Rubric | None = None, name: str = RESO
     """
     rubric = rubric or load_rubric()
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise UserError(f"{name}: malformed YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -117,7 +118,7 @@ def chapter_file(book_dir: str | os.PathLike, number: str) -> Path | None:
         raise UserError(f"two chapter files start with {number}_: {', '.join(p.name for p in found)}")
     if not found:
         return None
-    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8")) or {}
+    toc = load_yaml((book / "_toc.yml").read_text(encoding="utf-8")) or {}
     listed = {entry.get("file") for part in toc.get("parts", []) for entry in part.get("chapters", [])}
     return found[0] if f"chapters/{found[0].stem}" in listed else None
 

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from clvedu.errors import UserError
+from clvedu.io import load_yaml
 
 BANDS = ("pass", "merit", "distinction")
 RESOURCE = "unit38.yaml"
@@ -112,7 +113,7 @@ class Rubric(_Strict):
 def parse_rubric(text: str, name: str = RESOURCE) -> Rubric:
     """Validate rubric YAML text; problems raise :class:`UserError` naming ``name`` and the field."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
         return Rubric.model_validate(data)
     except yaml.YAMLError as exc:
         raise UserError(f"{name}: malformed YAML: {exc}") from None

@@ -137,6 +137,9 @@ def test_clv_on_slides_matches_a_hand_calculation(decks):
     text = all_text(Presentation(str(decks["real-exemplar"])))
     assert f"${clv:,.0f}" in text and f"${clv2:,.0f}" in text
     assert f"{m:.2f}" in text  # the margin per month in the worked steps
+    # the synthesis's break-even churn for a 10% price rise: the multiple (1 - c)/(d + c) may fall by 1/1.1
+    multiple = (1 - 0.022) / (d + 0.022) / 1.1
+    assert f"stays under {100 * (1 - multiple * d) / (1 + multiple):.2f}%" in text
 
 
 def test_briefing_has_mistakes_and_marking_grid(decks):

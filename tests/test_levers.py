@@ -174,3 +174,14 @@ def test_break_even_churn_rejects_an_unrecoverable_cut():
         break_even_churn(inputs(), 0.5)
     with pytest.raises(ValueError, match="arpu"):
         break_even_churn(inputs(), 0.0)
+
+
+@pytest.mark.parametrize("growth, cost", [(None, None), (None, 2.0), (0.002, None), (0.002, 1.0)])
+@pytest.mark.parametrize("new_arpu", [17.0, 21.0, 26.0])
+def test_break_even_churn_leaves_clv_unchanged(growth, cost, new_arpu):
+    from clvedu.levers import with_arpu, with_churn
+
+    x = inputs(growth=growth, cost=cost)
+    churn = break_even_churn(x, new_arpu)
+    assert clv(with_churn(with_arpu(x, new_arpu), churn)) == pytest.approx(clv(x), rel=1e-9, abs=1e-9)
+    assert (churn > 0.1) == (new_arpu > 20.0)

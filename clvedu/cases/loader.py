@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from clvedu.cases.model import Case
 from clvedu.cases.schema import CaseData, FieldProblems
 from clvedu.errors import UserError
+from clvedu.io import yaml_loader
 
 CASE_FILE = "case.yaml"
 
@@ -32,7 +33,7 @@ class CaseError(UserError):
         super().__init__("\n".join(self.problems))
 
 
-class _CaseYamlLoader(yaml.SafeLoader):
+class _CaseYamlLoader(yaml_loader()):
     """Safe loader that keeps dates as text and rejects duplicate keys."""
 
     def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook

@@ -23,7 +23,7 @@ from clvedu.cases import load_case
 from clvedu.charts.pptx import add_chart
 from clvedu.decks import text as textfit
 from clvedu.decks.context import DeckContext, Table, build_context
-from clvedu.decks.templating import Renderer, SlideSpec, SpecFile, TemplateError, spec_path
+from clvedu.decks.templating import Renderer, SpecFile, TemplateError, spec_path
 from clvedu.errors import UserError
 from clvedu.io import atomic_write
 from clvedu.rubric import Rubric, load_rubric

@@ -351,7 +351,7 @@ def _journey(case: Case) -> Table | None:
     if folder is None or not (Path(folder) / "journey.yaml").is_file():
         return None
     # the stage name says what the customer is doing; dropping that column keeps the table on the slide
-    table = stage_table(load_journey(folder)).drop(columns=["customer_does"])
+    table = stage_table(load_journey(folder, case=case)).drop(columns=["customer_does"])
     labels = {"stage": "Decision stage", "metric": "Metric that shows it working", "clv_driver": "CLV driver moved"}
     header = [labels.get(str(col), str(col)) for col in table.columns]
     rows = [["" if v is None else str(v) for v in row] for row in table.itertuples(index=False)]

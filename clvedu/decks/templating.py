@@ -35,6 +35,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from clvedu.errors import UserError
+from clvedu.io import load_yaml, yaml_loader
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 """The kit's ``templates/`` folder (beside the package in a checkout or editable install)."""
@@ -80,8 +81,8 @@ class SpecFile:
         except FileNotFoundError:
             raise TemplateError(f"{self.path}: slide specification not found") from None
         try:
-            node = yaml.compose(source, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(source)
+            node = yaml.compose(source, Loader=yaml_loader())
+            data = load_yaml(source)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f", line {mark.line + 1}" if mark else ""
