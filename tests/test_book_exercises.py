@@ -107,3 +107,18 @@ def test_chapter_five_technique_exercises(built_book):
     multiple = (1 - c) / (d + c) / 1.08
     churn_at_break_even = (1 - multiple * d) / (1 + multiple)
     assert g["ex2_breakeven"] == pytest.approx((churn_at_break_even / c - 1) / 0.08, rel=1e-6)
+
+
+def test_chapter_three_break_even_cost_to_serve(built_book):
+    g = chapter(built_book, "03_segmenting_for_value")
+    m, r, d, ac = g["ex3_arpu"] * g["ex3_margin_rate"], g["ex3_retention"], g["ex3_discount"], g["ex3_acquisition"]
+    cost = g["ex3_breakeven"]
+    # at the break-even cost to serve, CLV after acquisition is exactly zero; a cent more makes it negative
+    assert (m - cost) * r / (1 + d - r) - ac == pytest.approx(0.0, abs=1e-9)
+    assert (m - cost - 0.01) * r / (1 + d - r) - ac < 0
+    # the case's own inputs: the Netflix margin rate and acquisition cost
+    from clvedu.cases import load_case
+
+    x = load_case(CASE).clv_inputs("netflix")
+    assert (g["ex3_margin_rate"], g["ex3_acquisition"]) == (x.margin_rate, x.acquisition_cost)
+    assert g["ex3_discount"] == pytest.approx(float(x.discount.value))
