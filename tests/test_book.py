@@ -108,3 +108,30 @@ def test_built_pages_exist_for_every_chapter(built_book):
         assert page.is_file(), f"no page for {chapter.name}"
         text = page.read_text()
         assert "Traceback" not in text, f"{page.name} shows a traceback"
+
+
+def test_execution_cache_is_cleared_when_the_kit_changes(tmp_path):
+    import sys
+    import types
+
+    sys.path.insert(0, str(BOOK / "_ext"))
+    try:
+        import kit_cache
+    finally:
+        sys.path.pop(0)
+    (tmp_path / "book" / "_build" / "html").mkdir(parents=True)
+    (tmp_path / "clvedu").mkdir()
+    (tmp_path / "clvedu" / "clv.py").write_text("MULTIPLE = 1\n")
+    cache = tmp_path / "book" / "_build" / ".jupyter_cache"
+    app = types.SimpleNamespace(srcdir=str(tmp_path / "book"), outdir=str(tmp_path / "book" / "_build" / "html"),
+                                config=types.SimpleNamespace(nb_execution_cache_path=""))
+
+    cache.mkdir()
+    kit_cache._clear_stale_cache(app)  # no fingerprint yet: the cache may be stale
+    assert not cache.exists()
+    cache.mkdir()
+    kit_cache._clear_stale_cache(app)  # nothing changed: the cache is kept
+    assert cache.exists()
+    (tmp_path / "clvedu" / "clv.py").write_text("MULTIPLE = 2\n")
+    kit_cache._clear_stale_cache(app)  # the package changed: every chapter must run again
+    assert not cache.exists()

@@ -1,0 +1,48 @@
+"""Re-execute the chapters when the kit or the case data change, not only when a chapter does.
+
+Jupyter Book's execution cache keys each notebook on its own cells. A chapter's numbers also
+depend on the ``clvedu`` package, the case folders, the templates and the rubric resources, so a
+fingerprint of those files is kept beside the cache; when it differs, the cache is cleared before
+anything is read and every chapter runs again. An unchanged kit keeps the fast cached rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+WATCHED = ("clvedu", "case_studies", "templates")
+SUFFIXES = {".py", ".yaml", ".yml", ".csv"}
+
+
+def kit_fingerprint(root: Path) -> str:
+    digest = hashlib.sha256()
+    for part in WATCHED:
+        for path in sorted((root / part).rglob("*")):
+            if path.suffix in SUFFIXES and path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _clear_stale_cache(app) -> None:
+    book = Path(app.srcdir)
+    configured = app.config.nb_execution_cache_path
+    # myst-nb's own default when no path is configured: beside the HTML output folder
+    cache = Path(configured) if configured else Path(app.outdir).parent / ".jupyter_cache"
+    if not cache.is_absolute():
+        cache = book / cache
+    stamp = cache.parent / ".kit-fingerprint"
+    current = kit_fingerprint(book.parent)
+    if stamp.is_file() and stamp.read_text() == current and cache.exists():
+        return
+    if cache.exists():
+        shutil.rmtree(cache)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current)
+
+
+def setup(app):
+    app.connect("builder-inited", _clear_stale_cache)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
