@@ -132,6 +132,12 @@ def test_execution_cache_is_cleared_when_the_kit_changes(tmp_path):
     cache.mkdir()
     kit_cache._clear_stale_cache(app)  # nothing changed: the cache is kept
     assert cache.exists()
+    env = types.SimpleNamespace(found_docs={"intro", "chapters/01"})
+    assert kit_cache._reread_everything(app, env, set(), set(), set()) == ["chapters/01", "intro"]
+    app = types.SimpleNamespace(**{k: v for k, v in vars(app).items() if k != "kit_changed"})
+    kit_cache._clear_stale_cache(app)  # nothing changed: the cache is kept and no page is re-read
+    assert cache.exists() and kit_cache._reread_everything(app, env, set(), set(), set()) == []
     (tmp_path / "clvedu" / "clv.py").write_text("MULTIPLE = 2\n")
-    kit_cache._clear_stale_cache(app)  # the package changed: every chapter must run again
+    kit_cache._clear_stale_cache(app)  # the package changed: every page is read and every chapter runs again
     assert not cache.exists()
+    assert kit_cache._reread_everything(app, env, set(), set(), set()) == ["chapters/01", "intro"]

@@ -3,7 +3,8 @@
 Jupyter Book's execution cache keys each notebook on its own cells. A chapter's numbers also
 depend on the ``clvedu`` package, the case folders, the templates and the rubric resources, so a
 fingerprint of those files is kept beside the cache; when it differs, the cache is cleared before
-anything is read and every chapter runs again. An unchanged kit keeps the fast cached rebuild.
+anything is read and every page is read (so every chapter runs) again. An unchanged kit keeps the
+fast cached rebuild.
 """
 
 from __future__ import annotations
@@ -37,12 +38,19 @@ def _clear_stale_cache(app) -> None:
     current = kit_fingerprint(book.parent)
     if stamp.is_file() and stamp.read_text() == current and cache.exists():
         return
+    app.kit_changed = True
     if cache.exists():
         shutil.rmtree(cache)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current)
 
 
+def _reread_everything(app, env, added, changed, removed):
+    # Sphinx re-reads only pages whose source changed; a changed kit changes every page's numbers
+    return sorted(env.found_docs) if getattr(app, "kit_changed", False) else []
+
+
 def setup(app):
     app.connect("builder-inited", _clear_stale_cache)
+    app.connect("env-get-outdated", _reread_everything)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -65,7 +65,9 @@ def draw(spec: ChartSpec, ax=None, *, colors: list[str] | None = None):
     ax.set_xlabel(spec.x_label)
     ax.set_ylabel(spec.y_label)
     _style(ax)
-    if len(spec.series) > 1 or spec.kind == "tornado":
+    if spec.kind == "tornado":  # below the axis: inside, it would sit on the shortest bars
+        ax.legend(frameon=False, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+    elif len(spec.series) > 1:
         ax.legend(frameon=False, fontsize=9)
     if spec.note:
         fig.text(0.01, 0.01, spec.note, fontsize=7.5, color="#666666")
