@@ -314,3 +314,19 @@ def test_broken_case_gives_validator_lines_and_no_traceback(tmp_path, capsys):
 def test_unknown_kind_lists_the_available_ones(tmp_path):
     with pytest.raises(TemplateError, match="available: briefing, exemplar"):
         build_deck(MINI, tmp_path / "d.pptx", kind="poster")
+
+
+def test_tutor_specs_folder_is_used_and_unknown_kinds_are_listed(tmp_path, capsys):
+    specs = tmp_path / "specs"
+    shutil.copytree(TEMPLATES, specs)
+    text = (specs / "exemplar.yaml").read_text(encoding="utf-8").replace("title: Agenda", "title: Our route today")
+    (specs / "revision.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "revision.pptx"
+    assert main(["deck", "--case", str(MINI), "--kind", "revision", "--specs", str(specs), "--out", str(out)]) == 0
+    titles = [s.shapes.title.text_frame.text for s in Presentation(str(out)).slides]
+    assert "Our route today" in titles and "Agenda" not in titles
+    assert main(["deck", "--case", str(MINI), "--kind", "poster", "--specs", str(specs),
+                 "--out", str(tmp_path / "poster.pptx")]) == 2
+    err = capsys.readouterr().err
+    assert "available: briefing, exemplar, revision" in err and "Traceback" not in err
+    assert not (tmp_path / "poster.pptx").exists()

@@ -172,7 +172,10 @@ def spec_path(kind: str, templates_dir: str | os.PathLike | None = None) -> Path
     folder = Path(templates_dir) if templates_dir else TEMPLATES_DIR
     path = folder / f"{kind}.yaml"
     if not path.is_file():
-        available = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+        if not folder.is_dir():
+            raise TemplateError(f"no slide specifications folder at {folder}; give one with --specs DIR "
+                                "(the kit's templates/ folder holds exemplar.yaml and briefing.yaml)")
+        available = sorted(p.stem for p in folder.glob("*.yaml"))
         raise TemplateError(f"no slide specification for deck kind {kind!r} ({path} not found); "
                             f"available: {', '.join(available) or 'none'}")
     return path
