@@ -122,3 +122,11 @@ def test_chapter_three_break_even_cost_to_serve(built_book):
     x = load_case(CASE).clv_inputs("netflix")
     assert (g["ex3_margin_rate"], g["ex3_acquisition"]) == (x.margin_rate, x.acquisition_cost)
     assert g["ex3_discount"] == pytest.approx(float(x.discount.value))
+
+
+def test_case_chapter_membership_trap_uses_the_filing_figures(built_book):
+    g = chapter(built_book, "06_case_study")
+    figures = yaml.safe_load((CASE / "case.yaml").read_text())["companies"]["netflix"]["figures"]
+    assert g["members_q3_2023"] == figures["paid_memberships_q3_2023"]["value"]
+    assert g["members_q4_2023"] == figures["paid_memberships_q4_2023"]["value"]
+    assert g["members_q4_2023"] > g["members_q3_2023"]
