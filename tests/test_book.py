@@ -141,3 +141,17 @@ def test_execution_cache_is_cleared_when_the_kit_changes(tmp_path):
     kit_cache._clear_stale_cache(app)  # the package changed: every page is read and every chapter runs again
     assert not cache.exists()
     assert kit_cache._reread_everything(app, env, set(), set(), set()) == ["chapters/01", "intro"]
+
+
+@pytest.mark.parametrize("chapter", chapter_files(), ids=lambda p: p.stem)
+def test_every_chapter_page_offers_its_executed_notebook(built_book, chapter):
+    import json
+
+    html = built_book / "html"
+    page = (html / "chapters" / f"{chapter.stem}.html").read_text()
+    link = f"_sources/chapters/{chapter.stem}.ipynb"
+    assert link in page, f"{chapter.name}: no .ipynb in the download menu"
+    notebook = json.loads((html / link).read_text())
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert code and any(c.get("outputs") for c in code), f"{chapter.name}: the download has no outputs"
+    assert any("clvedu" in "".join(c["source"]) for c in code)  # it runs the kit, not a copy of its numbers
