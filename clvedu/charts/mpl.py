@@ -66,7 +66,7 @@ def draw(spec: ChartSpec, ax=None, *, colors: list[str] | None = None):
     ax.set_ylabel(spec.y_label)
     _style(ax)
     if spec.kind == "tornado":  # below the axis: inside, it would sit on the shortest bars
-        ax.legend(frameon=False, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+        ax.legend(frameon=False, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2)
     elif len(spec.series) > 1:
         ax.legend(frameon=False, fontsize=9)
     if spec.note:
