@@ -155,3 +155,6 @@ def test_every_chapter_page_offers_its_executed_notebook(built_book, chapter):
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert code and any(c.get("outputs") for c in code), f"{chapter.name}: the download has no outputs"
     assert any("clvedu" in "".join(c["source"]) for c in code)  # it runs the kit, not a copy of its numbers
+    for cell in code:  # values kept only for the book's text would show as empty outputs in Jupyter
+        for out in cell.get("outputs", []):
+            assert not all(k.startswith(GLUE_PREFIX) for k in out.get("data", {"text/plain": ""}))
