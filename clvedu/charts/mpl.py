@@ -8,6 +8,8 @@ from matplotlib.ticker import FuncFormatter
 
 from clvedu.charts.spec import PALETTE, ChartSpec
 
+LINE_STYLES = ("-", "--", ":", "-.")
+
 
 def _style(ax) -> None:
     ax.spines[["top", "right"]].set_visible(False)
@@ -23,13 +25,17 @@ def draw(spec: ChartSpec, ax=None, *, colors: list[str] | None = None):
         fig = ax.figure
     fmt = FuncFormatter(lambda v, _pos: spec.format(v))
     if spec.kind == "line":
+        # a different dash per series keeps lines apart where they coincide (a model that fits its data)
         for i, s in enumerate(spec.series):
-            ax.plot(spec.x, s.values, label=s.name, color=colors[i % len(colors)], linewidth=2)
+            ax.plot(spec.x, s.values, label=s.name, color=colors[i % len(colors)],
+                    linestyle=LINE_STYLES[i % len(LINE_STYLES)], linewidth=3 if i == 0 else 2)
         ax.yaxis.set_major_formatter(fmt)
         for name, xpos in spec.markers.items():
             ax.axvline(xpos, color="#999999", linestyle="--", linewidth=1)
-            ax.annotate(name, (xpos, ax.get_ylim()[1]), xytext=(3, -12), textcoords="offset points", fontsize=8,
-                        color="#555555")
+            # written up the line, on its left: labels of neighbouring markers cannot run into each other
+            ax.annotate(name, (xpos, ax.get_ylim()[1]), xytext=(-3, -4), textcoords="offset points", fontsize=8,
+                        color="#555555", rotation=90, ha="right", va="top",
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
     elif spec.kind == "scatter":
         for i, s in enumerate(spec.series):
             ax.scatter(spec.x, s.values, label=s.name, color=colors[i % len(colors)], s=60)
