@@ -26,6 +26,7 @@ becomes a :class:`TemplateError` naming the file and the line.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,8 +38,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from clvedu.errors import UserError
 from clvedu.io import load_yaml, yaml_loader
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-"""The kit's ``templates/`` folder (beside the package in a checkout or editable install)."""
+def _kit_templates() -> Path:
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "clvedu" / "templates"  # where a wheel install puts them
+
+
+TEMPLATES_DIR = _kit_templates()
+"""The kit's ``templates/`` folder: beside the package in a checkout or editable install, else the copy a
+wheel installs under ``<prefix>/share/clvedu/templates``."""
 
 
 class TemplateError(UserError):
