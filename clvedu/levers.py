@@ -30,8 +30,8 @@ from clvedu.formatting import money, percent
 from clvedu.units import ADJECTIVE, PERIODS_PER_YEAR, Churn, Discount, Growth, Money, check_range
 
 __all__ = [
-    "clv", "with_churn", "with_arpu", "break_even_churn", "tornado", "elasticities", "TechniqueResult", "technique_effect", "technique_scenarios",
-    "retention_gain_demo",
+    "clv", "with_churn", "with_arpu", "break_even_churn", "tornado", "elasticities", "TechniqueResult",
+    "technique_effect", "technique_scenarios", "retention_gain_demo",
 ]
 
 PAYBACK_LIMIT_PERIODS = 1200
@@ -309,15 +309,13 @@ def _cash_flows(x: CLVInputs, periods: int) -> np.ndarray:
 
 def _payback(before: CLVInputs, after: CLVInputs) -> int | None:
     """First period t by whose end the cumulative discounted gain of ``after`` over ``before`` is >= 0."""
-    gain = np.cumsum(_cash_flows(after, PAYBACK_LIMIT_PERIODS) - _cash_flows(before, PAYBACK_LIMIT_PERIODS))
     if clv(after) - clv(before) <= 0:
         return None
-    ok = np.flatnonzero(gain >= -1e-12)
-    # the gain must stay covered from then on, not merely touch zero once
-    for t in ok:
-        if (gain[t:] >= -1e-12).all():
-            return int(t)
-    return None
+    gain = np.cumsum(_cash_flows(after, PAYBACK_LIMIT_PERIODS) - _cash_flows(before, PAYBACK_LIMIT_PERIODS))
+    # the gain must stay covered from then on, not merely touch zero once: the period after the last shortfall
+    short = np.flatnonzero(gain < -1e-12)
+    first = 0 if short.size == 0 else int(short[-1]) + 1
+    return first if first < gain.size else None
 
 
 def _describe(technique: str, parameters: dict, currency: str, period: str) -> str:

@@ -27,13 +27,16 @@ def kit_fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
+def execution_cache_path(app) -> Path:
+    """Where MyST-NB keeps its execution cache: the configured path, else its default beside the HTML."""
+    configured = app.config.nb_execution_cache_path
+    cache = Path(configured) if configured else Path(app.outdir).parent / ".jupyter_cache"
+    return cache if cache.is_absolute() else Path(app.srcdir) / cache
+
+
 def _clear_stale_cache(app) -> None:
     book = Path(app.srcdir)
-    configured = app.config.nb_execution_cache_path
-    # myst-nb's own default when no path is configured: beside the HTML output folder
-    cache = Path(configured) if configured else Path(app.outdir).parent / ".jupyter_cache"
-    if not cache.is_absolute():
-        cache = book / cache
+    cache = execution_cache_path(app)
     stamp = cache.parent / ".kit-fingerprint"
     current = kit_fingerprint(book.parent)
     if stamp.is_file() and stamp.read_text() == current and cache.exists():

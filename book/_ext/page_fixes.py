@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kit_cache import execution_cache_path  # the sibling extension in book/_ext
+
 
 GLUE_MIME = "application/papermill.record/"
 
@@ -53,9 +55,8 @@ def _offer_notebook(app, pagename, templatename, context, doctree):
         return  # a plain Markdown page, not a notebook
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    configured = app.config.nb_execution_cache_path
-    cache_path = Path(configured) if configured else Path(app.outdir).parent / ".jupyter_cache"
-    target.write_text(_with_outputs(nbformat.read(executed, as_version=4), cache_path), encoding="utf-8")
+    target.write_text(_with_outputs(nbformat.read(executed, as_version=4), execution_cache_path(app)),
+                      encoding="utf-8")
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 

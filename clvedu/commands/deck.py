@@ -30,6 +30,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from clvedu.decks.build import build_deck
+    from clvedu.decks.coverage import WORDS_PER_MINUTE
 
     try:
         result = build_deck(args.case, args.out, kind=args.kind, template=args.template, overwrite=args.force,
@@ -38,6 +39,6 @@ def run(args: argparse.Namespace) -> int:
         for line in exc.problems:
             print(line, file=sys.stderr)
         return 1
-    minutes = result.words / 130
+    minutes = result.words / WORDS_PER_MINUTE
     print(f"wrote {result.path} ({len(result.slides)} slides, {result.words} words of notes ≈ {minutes:.1f} minutes)")
     return 0

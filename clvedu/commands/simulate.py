@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from clvedu.errors import UserError
@@ -29,17 +28,9 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def _readable(tmp: Path) -> None:
-    # Temporary files are created private (0600); the CSVs are for students, so use the usual mode.
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)
-
-
 def _write_csv(frame, path: Path) -> None:
     with atomic_write(path) as tmp:
         frame.to_csv(tmp, index=False)
-        _readable(tmp)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
     readme = out / "README_synthetic.txt"
     with atomic_write(readme) as tmp:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        _readable(tmp)
     for path, _ in written:
         print(path)
     print(readme)

@@ -16,11 +16,12 @@ from clvedu.cases import Case
 from clvedu.cases.journey import load_journey
 from clvedu.charts.builders import tornado_chart
 from clvedu.charts.spec import ChartSpec, Series
+from clvedu.clv import lifetime_value
 from clvedu.decisions import stage_table
 from clvedu.decks import analysis
 from clvedu.levers import clv as clv_of
 from clvedu.levers import break_even_churn, with_arpu, with_churn
-from clvedu.decks.examples import PUBLISHED_EXAMPLE
+from clvedu.published_examples import PUBLISHED_EXAMPLE
 from clvedu.formatting import CURRENCY_SYMBOLS, money, percent
 from clvedu.rubric import Rubric
 from clvedu.units import ADJECTIVE, Churn
@@ -314,9 +315,10 @@ def _mistakes(case: Case, companies: list[dict]) -> dict[str, Any]:
     x = first["inputs"]
     annual = case.figure("shared", "discount_rate")
     annual_rate = float(annual.value) if annual.per == "year" else float(x.discount.to("year").value)
-    # the mistake: a monthly margin and churn put over an annual discount rate
-    r, m = float(x.retention.value), float(x.margin.value)
-    mixed = m * r / (1 + annual_rate - r) - x.acquisition_cost
+    # the mistake: a monthly margin and churn put over an annual discount rate (bare numbers, so the
+    # period check that would stop this in the kit is bypassed on purpose)
+    mixed = float(lifetime_value(float(x.margin.value), float(x.retention.value), annual_rate,
+                                 acquisition_cost=x.acquisition_cost))
     p = PUBLISHED_EXAMPLE
     return {
         "company": first["name"],

@@ -8,7 +8,6 @@ without overflowing, estimated from the average width of a character in a sans-s
 
 from __future__ import annotations
 
-import math
 import re
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 except surrogates and U+FFFE/U+FFFF
@@ -80,7 +79,3 @@ def word_count(text: str) -> int:
     """Words in ``text`` (runs of letters, digits and the characters inside numbers and words)."""
     return len(re.findall(r"[\w$£€%][\w$£€%.,'’\-/]*", text))
 
-
-def ceil_minutes(words: int, words_per_minute: int = 130) -> float:
-    """Spoken minutes for ``words`` at ``words_per_minute``, to one decimal place, rounded up."""
-    return math.ceil(10 * words / words_per_minute) / 10

@@ -1,4 +1,6 @@
-"""A published CLV worked example with wrong arithmetic, recomputed for the briefing deck's "common mistakes".
+"""A published CLV worked example with wrong arithmetic: its inputs, kept once for the book and the decks.
+
+Chapter 1 redoes it step by step and the briefing deck's "common mistakes" slide shows the results.
 
 A widely copied practitioner article (seed 002 of the kit's sources) works a software-company example
 through ``CLV = (revenue x margin x growth) / (1 + discount - retention) - acquisition cost``.
