@@ -383,11 +383,14 @@ def b2b_account_value(journey, case) -> dict[str, float]:
     """CLV of the B2B account: the seller's yearly margin from the partner, renewed each year.
 
     Yearly margin m = subscribers x fee per subscriber (converted to a year) x margin rate; the
-    contract renews each year with probability r; CLV = m r / (1 + d - r) - account cost (Gupta &
-    Lehmann, timing ``end``: the first year's margin is counted once the first renewal decision is made
-    at the year's end, the conservative convention), with the case's discount rate per year. Also
-    returns ``first_year_margin`` and ``expected_years`` = 1 / (1 - r).
+    contract renews each year with probability r. The first year is contracted, so every account won
+    pays it, and renewal decides the later years: CLV = m / (1 + d - r) - account cost (the contract
+    convention of :mod:`clvedu.domain.relationships`, timing ``end_all``), with the case's discount
+    rate per year. Also returns ``first_year_margin`` and ``expected_years`` = 1 / (1 - r).
     """
+    if journey.b2b is None or journey.b2b.account is None:
+        raise ValueError("journey.yaml has no b2b.account: add one (subscribers, fee_per_subscriber, margin_rate, "
+                         "renewal, account_cost) to value a business account")
     acc = journey.b2b.account
     fee = acc.fee_per_subscriber
     if fee.per is None:
@@ -397,7 +400,8 @@ def b2b_account_value(journey, case) -> dict[str, float]:
     per = acc.renewal.per or "year"
     renewal = Retention(acc.renewal.value, per).to("year")
     d = case.clv_inputs(journey.b2b.seller).discount.to("year")
-    value = float(lifetime_value(Money(margin, "year"), renewal, d, acquisition_cost=acc.account_cost.value))
+    value = float(lifetime_value(Money(margin, "year"), renewal, d, acquisition_cost=acc.account_cost.value,
+                                 timing="end_all"))
     return {"first_year_margin": margin, "renewal": float(renewal.value), "discount": float(d.value),
             "expected_years": 1.0 / (1.0 - float(renewal.value)), "account_cost": acc.account_cost.value,
             "clv": value}

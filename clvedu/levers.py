@@ -24,14 +24,16 @@ import numpy as np
 import pandas as pd
 
 from clvedu.cases.model import CLVInputs
-from clvedu.clv import lifetime_value
+from clvedu.clv import cash_flow_schedule, lifetime_value, payback_period
+from clvedu.domain.stages import CLV_DRIVERS
+from clvedu.domain.techniques import TECHNIQUES, check_parameters
 from clvedu.errors import UserError
 from clvedu.formatting import money, percent
 from clvedu.units import ADJECTIVE, PERIODS_PER_YEAR, Churn, Discount, Growth, Money, check_range
 
 __all__ = [
     "clv", "with_churn", "with_arpu", "break_even_churn", "tornado", "elasticities", "TechniqueResult",
-    "technique_effect", "technique_scenarios", "retention_gain_demo",
+    "technique_effect", "technique_scenarios", "retention_gain_demo", "acquisition_payback",
 ]
 
 PAYBACK_LIMIT_PERIODS = 1200
@@ -40,12 +42,14 @@ PAYBACK_LIMIT_PERIODS = 1200
 
 # --- CLV of a set of inputs ------------------------------------------------------------------------
 
-def clv(x: CLVInputs, *, include_acquisition: bool = True, timing: str = "end") -> float:
+def clv(x: CLVInputs, *, include_acquisition: bool = True, timing: str | None = None) -> float:
     """CLV of one new customer from ``x``, less acquisition cost unless told not to.
 
-    Timing ``end`` (Gupta & Lehmann 2003) by default; ``start`` and ``end_all`` as in
+    Timing is the inputs' own (``end``, Gupta & Lehmann 2003, for subscriptions and repeat purchases;
+    ``end_all`` for contracts, whose first term every account pays) unless ``timing`` names another of
     :func:`clvedu.clv.lifetime_value`, which holds the formulas and their sources.
     """
+    timing = x.timing if timing is None else timing
     return float(lifetime_value(
         x.margin, x.retention, x.discount,
         acquisition_cost=x.acquisition_cost if include_acquisition else 0.0,
@@ -69,11 +73,13 @@ def break_even_churn(x: CLVInputs, arpu: float) -> float:
     """The churn rate (per ``x``'s period) at which revenue per member ``arpu`` leaves CLV unchanged.
 
     A price rise pays only while churn stays below this rate; a price cut must bring churn below it.
-    With no margin growth the end-timing CLV is (m' - c) M - AC with multiple M = (1 - churn) / (d + churn),
-    so the break-even multiple is M* = (CLV + AC) / (m' - c) and churn* = (1 - M* d) / (1 + M*). With
-    growth there is no closed form and CLV(churn) = CLV is solved with Brent's method (CLV falls as
-    churn rises, so the root is unique). Raises ``ValueError`` when no churn rate in [0, 1] can offset
-    the change (for example a price cut so deep that even zero churn cannot recover the lost value).
+    With no margin growth CLV is (m' - c) M - AC, so the break-even multiple is M* = (CLV + AC) / (m' - c);
+    for the ``end`` timing M = (1 - churn) / (d + churn), so churn* = (1 - M* d) / (1 + M*); for
+    ``end_all`` (contracts) M = 1 / (d + churn), so churn* = 1 / M* - d. For a contract the break-even
+    renewal rate is 1 - churn*. With growth there is no closed form and CLV(churn) = CLV is solved with
+    Brent's method (CLV falls as churn rises, so the root is unique). Raises ``ValueError`` when no
+    churn rate in [0, 1] can offset the change (for example a price cut so deep that even zero churn
+    cannot recover the lost value).
     """
     arpu = float(check_range("arpu", arpu, 0.0, low_inclusive=False))
     target = clv(x)
@@ -86,7 +92,12 @@ def break_even_churn(x: CLVInputs, arpu: float) -> float:
         if net <= 0:
             raise impossible
         multiple = (target + x.acquisition_cost) / net
-        churn = (1 - multiple * d) / (1 + multiple)
+        if x.timing == "end":
+            churn = (1 - multiple * d) / (1 + multiple)
+        elif x.timing == "end_all":
+            churn = 1 / multiple - d
+        else:  # start: M = (1 + d) / (d + churn)
+            churn = (1 + d) / multiple - d
         if not 0.0 <= churn <= 1.0:
             raise impossible
         return float(churn)
@@ -96,7 +107,9 @@ def break_even_churn(x: CLVInputs, arpu: float) -> float:
     def gap(churn: float) -> float:
         return clv(with_churn(changed, churn)) - target
 
-    lowest = 1e-9  # churn 0 with no discount would make the multiple infinite
+    # below this churn r (1 + g) >= 1 + d and the discounted margins never stop adding up
+    g, d = float(x.growth.value), float(x.discount.value)
+    lowest = max(1e-9, 1.0 - (1.0 + d) / (1.0 + g) + 1e-9)
     if gap(lowest) < 0 or gap(1.0) > 0:
         raise impossible
     return float(brentq(gap, lowest, 1.0, xtol=1e-12))
@@ -115,7 +128,7 @@ def _drivers(x: CLVInputs) -> list[tuple[str, float, object, bool]]:
     adj = ADJECTIVE[x.period].capitalize()
     drivers = [
         (f"{adj} churn", float(x.churn.value), lambda v: with_churn(x, min(v, 1.0)), False),
-        (f"{adj} revenue per member", float(x.arpu.value), lambda v: with_arpu(x, v), True),
+        (f"{adj} revenue per {x.noun}", float(x.arpu.value), lambda v: with_arpu(x, v), True),
         ("Contribution margin rate", float(x.margin_rate), lambda v: _with_margin_rate(x, v), True),
         ("Acquisition cost", float(x.acquisition_cost), lambda v: replace(x, acquisition_cost=v), False),
         (f"{adj} discount rate", float(x.discount.value), lambda v: _with_discount(x, v), False),
@@ -228,18 +241,8 @@ def technique_effect(inputs: CLVInputs, technique: str, **parameters) -> Techniq
     Any technique may add ``one_off_cost`` (per new customer, added to acquisition cost) and
     ``running_cost`` (per retained customer per period, added to the retention cost).
     """
-    from clvedu.cases.journey import COST_PARAMETERS, TECHNIQUES, CLV_DRIVERS
-
-    if technique not in TECHNIQUES:
-        raise ValueError(f"technique must be one of {', '.join(TECHNIQUES)}; got {technique!r}")
-    driver, needs = TECHNIQUES[technique]
-    allowed = {**needs, **COST_PARAMETERS}
-    unknown = [p for p in parameters if p not in allowed]
-    if unknown:
-        raise ValueError(f"{technique} does not take parameter {unknown[0]!r}; it takes {', '.join(allowed)}")
-    missing = [p for p in needs if p not in parameters]
-    if missing:
-        raise ValueError(f"{technique} needs parameter {missing[0]!r}")
+    check_parameters(technique, parameters)
+    driver = TECHNIQUES[technique].driver
     p = parameters
     x = inputs
     churn, arpu = float(x.churn.value), float(x.arpu.value)
@@ -280,45 +283,53 @@ def technique_effect(inputs: CLVInputs, technique: str, **parameters) -> Techniq
                     retention_cost=Money(base_cost + running, x.period) if (running or x.retention_cost is not None) else None)
 
     before_value, after_value = clv(x), clv(after)
-    cost = one_off + running * float(lifetime_value(1.0, float(after.retention.value), float(after.discount.value)))
+    cost = one_off + running * float(lifetime_value(1.0, float(after.retention.value), float(after.discount.value),
+                                                    timing=after.timing))
     if technique == "referrals":
         cost += float(p["referred_share"]) * float(p["referral_reward"])
     roi = (after_value - before_value) / cost if cost > 0 else None
     return TechniqueResult(
-        technique=technique, driver=_driver_label(driver, x.period, CLV_DRIVERS),
+        technique=technique, driver=_driver_label(driver, x, CLV_DRIVERS),
         clv_before=before_value, clv_after=after_value, cost=cost, roi=roi,
         payback_periods=_payback(x, after), after=after,
     )
 
 
-def _driver_label(driver: str, period: str, labels: dict[str, str]) -> str:
+def _driver_label(driver: str, x: CLVInputs, labels: dict[str, str]) -> str:
     if driver == "retention":
-        return f"{ADJECTIVE[period].capitalize()} churn"
+        return f"{ADJECTIVE[x.period].capitalize()} churn"
+    if driver == "margin":
+        return f"Margin per {x.noun}"
     return labels[driver]
 
 
 def _cash_flows(x: CLVInputs, periods: int) -> np.ndarray:
-    """Expected discounted cash of one acquired customer at t = 0..periods (t = 0: minus acquisition cost)."""
-    t = np.arange(1, periods + 1)
-    r, d = float(x.retention.value), float(x.discount.value)
-    g = 0.0 if x.growth is None else float(x.growth.value)
-    c = 0.0 if x.retention_cost is None else float(x.retention_cost.value)
-    flows = (float(x.margin.value) * (1.0 + g) ** (t - 1) - c) * r ** t / (1.0 + d) ** t
-    return np.concatenate([[-x.acquisition_cost], flows])
+    """Expected discounted cash of one acquired customer at t = 0..periods (t = 0 includes minus acquisition cost)."""
+    schedule = cash_flow_schedule(x.margin, x.retention, x.discount, periods, timing=x.timing, growth=x.growth,
+                                  retention_cost=x.retention_cost if x.retention_cost is not None else 0.0)
+    flows = np.zeros(periods + 1)
+    np.add.at(flows, schedule["time"].astype(int), schedule["value"])
+    flows[0] -= x.acquisition_cost
+    return flows
+
+
+def acquisition_payback(x: CLVInputs) -> int | None:
+    """Periods until the expected discounted margin of one new customer covers its acquisition cost.
+
+    :func:`clvedu.clv.payback_period` of the customer's cash flows: survival-weighted and discounted, in
+    the inputs' timing; None when it never pays back (a negative CLV).
+    """
+    return payback_period(_cash_flows(x, PAYBACK_LIMIT_PERIODS))
 
 
 def _payback(before: CLVInputs, after: CLVInputs) -> int | None:
-    """First period t by whose end the cumulative discounted gain of ``after`` over ``before`` is >= 0."""
+    """Payback of a technique: :func:`clvedu.clv.payback_period` of the gain of ``after`` over ``before``."""
     if clv(after) - clv(before) <= 0:
         return None
-    gain = np.cumsum(_cash_flows(after, PAYBACK_LIMIT_PERIODS) - _cash_flows(before, PAYBACK_LIMIT_PERIODS))
-    # the gain must stay covered from then on, not merely touch zero once: the period after the last shortfall
-    short = np.flatnonzero(gain < -1e-12)
-    first = 0 if short.size == 0 else int(short[-1]) + 1
-    return first if first < gain.size else None
+    return payback_period(_cash_flows(after, PAYBACK_LIMIT_PERIODS) - _cash_flows(before, PAYBACK_LIMIT_PERIODS))
 
 
-def _describe(technique: str, parameters: dict, currency: str, period: str) -> str:
+def _describe(technique: str, parameters: dict, currency: str, period: str, noun: str = "customer") -> str:
     p = {k: (float(v.value) if isinstance(v, Money) else float(v)) for k, v in parameters.items()}
     per = {k: (v.per if isinstance(v, Money) else period) for k, v in parameters.items()}
 
@@ -326,7 +337,7 @@ def _describe(technique: str, parameters: dict, currency: str, period: str) -> s
         return money(p[name], currency, per=per[name] if name not in ("one_off_cost", "referral_reward") else None)
 
     text = {
-        "upselling": lambda: f"{percent(p['share_moving'], 0)} of members move up a tier paying {m('price_difference')} more",
+        "upselling": lambda: f"{percent(p['share_moving'], 0)} of {noun}s move up a tier paying {m('price_difference')} more",
         "cross_selling": lambda: f"{percent(p['attach_rate'], 0)} add an add-on earning {m('addon_margin')} margin",
         "loyalty_rewards": lambda: f"{ADJECTIVE[period]} retention up {100 * p['retention_uplift_points']:.2g} points",
         "personalisation": lambda: f"churn {percent(p['churn_reduction'], 0)} lower",
@@ -334,7 +345,7 @@ def _describe(technique: str, parameters: dict, currency: str, period: str) -> s
         "connected_data": lambda: f"churn {percent(p['churn_reduction'], 0)} lower",
         "price_change": lambda: (f"price {p['price_change']:+.0%}, churn {p['churn_elasticity'] * p['price_change']:+.0%} "
                                  f"(elasticity {p['churn_elasticity']:g})"),
-        "referrals": lambda: f"{percent(p['referred_share'], 0)} of new members referred, each for a {m('referral_reward')} reward",
+        "referrals": lambda: f"{percent(p['referred_share'], 0)} of new {noun}s referred, each for a {m('referral_reward')} reward",
     }[technique]()
     costs = []
     if p.get("one_off_cost"):
@@ -375,7 +386,7 @@ def technique_scenarios(case, company_id: str, journey=None) -> pd.DataFrame:
         rows.append({
             "technique": sc.technique.replace("_", " ").capitalize(),
             "driver": result.driver,
-            "assumption": _describe(sc.technique, params, case.currency, x.period),
+            "assumption": _describe(sc.technique, params, case.currency, x.period, x.noun),
             "delta_clv": result.delta_clv,
             "roi": result.roi,
             "payback_months": None if result.payback_periods is None else result.payback_periods * months_per_period,

@@ -282,7 +282,8 @@ def test_invalid_calendar_date(tmp_path, mini_data):
 def test_missing_required_clv_figure(tmp_path, mini_data):
     del mini_data["companies"]["orbit"]["figures"]["acquisition_cost"]
     only_problem(write_case(tmp_path, mini_data), "companies.orbit.figures.acquisition_cost",
-                 "figure required for CLV (one-off cost of winning a member) is missing from company 'orbit'")
+                 "figure required for the CLV of a subscription company (one-off cost of winning a customer) "
+                 "is missing from company 'orbit'")
 
 
 def test_missing_discount_rate(tmp_path, mini_data):

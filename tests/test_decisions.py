@@ -183,6 +183,7 @@ def test_b2b_account_value_by_hand(mini):
     value = b2b_account_value(journey, case)
     margin = 1000 * 2.0 * 12 * 0.5
     assert value["first_year_margin"] == pytest.approx(margin)
-    assert value["clv"] == pytest.approx(margin * 0.8 / (1 + 0.12 - 0.8) - 5000)
+    # the first year is contracted, so every account won pays it (timing end_all): m / (1 + d - r) - cost
+    assert value["clv"] == pytest.approx(margin / (1 + 0.12 - 0.8) - 5000)
     assert value["expected_years"] == pytest.approx(5.0)
     assert list(buying_centre_table(journey)["role"]) == ["Decider"]

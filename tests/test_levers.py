@@ -41,7 +41,7 @@ def test_tornado_values_by_hand_and_sorted():
     assert rows["base_value"].to_numpy() == pytest.approx([base] * len(rows))
     assert rows.loc["Monthly churn", "low_value"] == pytest.approx(gl(10, 0.89, 0.01, 20))
     assert rows.loc["Monthly churn", "high_value"] == pytest.approx(gl(10, 0.91, 0.01, 20))
-    assert rows.loc["Monthly revenue per member", "high_value"] == pytest.approx(gl(11, 0.9, 0.01, 20))
+    assert rows.loc["Monthly revenue per customer", "high_value"] == pytest.approx(gl(11, 0.9, 0.01, 20))
     assert rows.loc["Acquisition cost", "low_value"] == pytest.approx(base - 2)
     assert rows.loc["Monthly discount rate", "low_value"] == pytest.approx(gl(10, 0.9, 0.011, 20))
     width = (t["high_value"] - t["low_value"]).abs().to_numpy()
@@ -63,7 +63,7 @@ def test_tornado_rejects_bad_swing():
 def test_elasticities_match_calculus():
     x = inputs(ac=0.0)
     e = elasticities(x).set_index("driver")["elasticity"]
-    assert e["Monthly revenue per member"] == pytest.approx(1.0, abs=1e-6)
+    assert e["Monthly revenue per customer"] == pytest.approx(1.0, abs=1e-6)
     c, d = 0.1, 0.01
     assert e["Monthly churn"] == pytest.approx(-c * (1 + d) / ((d + c) * (1 - c)), rel=1e-4)
     # discount: CLV = m r / (d + c)  ->  elasticity -d / (d + c)

@@ -12,7 +12,6 @@ from clvedu.cases.derive import compute_derived
 from clvedu.cases.loader import CASE_FILE, CaseError, case_file, load_case
 from clvedu.cases.model import PESSIMISTIC_END, SCENARIOS, Case, CLVInputs
 from clvedu.cases.schema import (
-    CLV_FIGURES,
     DERIVE_METHODS,
     KINDS,
     Company,
@@ -24,7 +23,7 @@ from clvedu.cases.schema import (
 )
 
 __all__ = [
-    "CASE_FILE", "CLV_FIGURES", "CLVInputs", "Case", "CaseError", "Company", "DERIVE_METHODS", "Derivation",
+    "CASE_FILE", "CLVInputs", "Case", "CaseError", "Company", "DERIVE_METHODS", "Derivation",
     "Event", "Figure", "KINDS", "PESSIMISTIC_END", "Plan", "SCENARIOS", "Source", "case_file", "compute_derived",
     "load_case",
 ]

@@ -20,7 +20,13 @@ method                   result                          source figure
 ``convert_churn``        1 - (1 - x) ** (n_p / n_t)      share per period (a churn rate)
 ``convert_rate``         (1 + x) ** (n_p / n_t) - 1      rate per period (discount, growth)
 ``convert_money``        x * n_p / n_t                   money per period
+``product``              x * y (``times``: figure y)     any; the result's ``unit`` must be typed
+``ratio``                x / y (``by``: figure y)        any; the result's ``unit`` must be typed
 =======================  ==============================  =======================================
+
+For ``product`` and ``ratio`` the derived figure states its own ``unit`` (and ``per``, if the result
+is per period): the kit cannot know that USD million divided by million clients is USD a client.
+At most one of the two figures may have a period, and it passes to the result.
 
 ``n_p`` is the number of periods ``p`` in a year (:data:`clvedu.units.PERIODS_PER_YEAR`). The
 retention conversions assume a constant hazard within the longer period. A source figure's
@@ -37,6 +43,8 @@ from clvedu.cases.schema import Figure, Loc, range_problem, unit_family
 
 if TYPE_CHECKING:
     from clvedu.cases.schema import CaseData
+
+_COMBINE = {"product": lambda x, y: x * y, "ratio": lambda x, y: x / y}
 
 # method -> (unit family the source must have, whether `to` is required, function(x, p, t))
 _METHODS: dict[str, tuple[str | None, bool, Callable[[float, str | None, str | None], float]]] = {
@@ -100,17 +108,19 @@ def compute_derived(case: "CaseData") -> list[tuple[Loc, str]]:
             failed.add(key)
             return False
         spec = fig.derive
-        target = resolve(case, owner, spec.from_)
-        if target is None:
-            problems.append((loc + ("from",), f"unknown figure {spec.from_!r}; use an id of this company's figures, "
-                                              "shared.<id> or <company>.<id>"))
-            failed.add(key)
-            return False
-        if not compute(*target, chain + (key,)):
-            failed.add(key)
-            return False
-        source = _figures_of(case, target[0])[target[1]]
-        why = _apply(fig, spec.method, spec.to, source)
+        operands = []
+        for field_name, ref in zip(("from", "times" if spec.method == "product" else "by"), spec.references()):
+            target = resolve(case, owner, ref)
+            if target is None:
+                problems.append((loc + (field_name,), f"unknown figure {ref!r}; use an id of this company's figures, "
+                                                      "shared.<id> or <company>.<id>"))
+                failed.add(key)
+                return False
+            if not compute(*target, chain + (key,)):
+                failed.add(key)
+                return False
+            operands.append(_figures_of(case, target[0])[target[1]])
+        why = _apply(fig, spec.method, spec.to, *operands)
         if why:
             problems.append((loc, why))
             failed.add(key)
@@ -130,8 +140,10 @@ def compute_derived(case: "CaseData") -> list[tuple[Loc, str]]:
     return problems
 
 
-def _apply(fig: Figure, method: str, to: str | None, source: Figure):
-    """Set the derived figure's numbers from ``source``; return a problem text or None."""
+def _apply(fig: Figure, method: str, to: str | None, source: Figure, other: Figure | None = None):
+    """Set the derived figure's numbers from ``source`` (and ``other``); return a problem text or None."""
+    if method in _COMBINE:
+        return _combine(fig, method, source, other)  # type: ignore[arg-type]
     family, needs_to, function = _METHODS[method]
     if family is not None and unit_family(source.unit) != family:
         return f"method {method} needs a figure with unit {'the case currency' if family == 'money' else family!r}; " \
@@ -159,4 +171,30 @@ def _apply(fig: Figure, method: str, to: str | None, source: Figure):
     fig.per = result_per
     fig.low = low_high.get("low")
     fig.high = low_high.get("high")
+    return None
+
+
+def _combine(fig: Figure, method: str, x: Figure, y: Figure) -> str | None:
+    """``product`` or ``ratio`` of two figures; their ranges carried through every combination of ends."""
+    if fig.unit is None:
+        return f"method {method} needs the derived figure's own unit (e.g. unit: USD); the kit cannot infer it"
+    periods = {f.per for f in (x, y) if f.per is not None}
+    if len(periods) > 1:
+        return (f"method {method} cannot combine figures over different periods ({' and '.join(sorted(periods))}); "
+                "convert one first with a derived figure")
+    per = periods.pop() if periods else None
+    if method == "ratio" and per is not None and y.per is not None:
+        per = None  # a per-period amount over a per-period count is timeless
+    if fig.per is not None and fig.per != per:
+        return f"per {fig.per!r} disagrees with the derivation, which gives {per!r}; correct or remove per"
+    function = _COMBINE[method]
+    if method == "ratio" and 0.0 in (y.value, y.low, y.high):
+        return f"cannot divide by {y.label!r}: it is zero at its value or an end of its range"
+    value = function(x.value, y.value)
+    fig.value, fig.per = value, per
+    if any(b is not None for b in (x.low, x.high, y.low, y.high)):
+        ends = [function(a, b) for a in (x.bound("low"), x.bound("high")) for b in (y.bound("low"), y.bound("high"))]
+        fig.low, fig.high = min(ends + [value]), max(ends + [value])
+    else:
+        fig.low = fig.high = None
     return None

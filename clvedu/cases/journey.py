@@ -31,61 +31,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from clvedu.cases.loader import _line_of, _parse_yaml, load_case
-from clvedu.cases.schema import FieldProblems, Identifier, Period, SourceId, Text, range_problem
+from clvedu.cases.schema import FieldProblems, Identifier, Number as Real, Period, SourceId, Text, range_problem
+from clvedu.domain.stages import B2C_STAGES, BUY_CLASSES, BUYING_ROLES, CLV_DRIVERS, FUNNEL_STEPS, RISK_TYPES
+from clvedu.domain.techniques import TECHNIQUES, parameters_of
 from clvedu.errors import UserError
+
+__all__ = ["B2C_STAGES", "BUY_CLASSES", "BUYING_ROLES", "CLV_DRIVERS", "FUNNEL_STEPS", "RISK_TYPES", "TECHNIQUES",
+           "Journey", "JourneyError", "load_journey", "journey_file"]
 
 JOURNEY_FILE = "journey.yaml"
 
-B2C_STAGES = {
-    "need_recognition": "Need recognition",
-    "information_search": "Information search",
-    "evaluation_of_alternatives": "Evaluation of alternatives",
-    "purchase": "Purchase",
-    "post_purchase": "Post-purchase",
-}
-"""The five-stage consumer decision process (Engel, Kollat & Blackwell), in order."""
-
-CLV_DRIVERS = {
-    "acquisition_cost": "Acquisition cost",
-    "retention": "Retention",
-    "margin": "Margin per member",
-    "frequency": "Usage frequency",
-    "referrals": "Referrals",
-}
-"""The CLV drivers a technique can move."""
-
-RISK_TYPES = ("financial", "performance", "time", "social", "psychological")
-BUY_CLASSES = {
-    "new_task": "New task",
-    "modified_rebuy": "Modified rebuy",
-    "straight_rebuy": "Straight rebuy",
-}
-"""Robinson, Faris & Wind (1967) buy classes."""
-BUYING_ROLES = ("initiator", "user", "influencer", "decider", "buyer", "gatekeeper")
-"""Webster & Wind (1972) buying-centre roles."""
-
-FUNNEL_STEPS = ("consideration", "trial", "paid")
-"""Conversion steps typed in ``journey.yaml``; awareness is the number reached and ``retained`` is computed
-from the case's churn."""
-
-TECHNIQUES: dict[str, tuple[str, dict[str, str]]] = {
-    # technique -> (CLV driver it moves, {parameter: unit family})
-    "upselling": ("margin", {"share_moving": "share", "price_difference": "money_per_period"}),
-    "cross_selling": ("margin", {"attach_rate": "share", "addon_margin": "money_per_period"}),
-    "loyalty_rewards": ("retention", {"retention_uplift_points": "share"}),
-    "personalisation": ("retention", {"churn_reduction": "share"}),
-    "price_change": ("margin", {"price_change": "relative", "churn_elasticity": "number"}),
-    "referrals": ("acquisition_cost", {"referred_share": "share", "referral_reward": "money"}),
-    "digital_channels": ("retention", {"churn_reduction": "share"}),
-    "connected_data": ("retention", {"churn_reduction": "share"}),
-}
-"""Techniques a scenario can model, the driver each moves and the parameters it needs.
-
-Every technique may also have ``one_off_cost`` (money per new member) and ``running_cost``
-(money per member per period). ``digital_channels`` and ``connected_data`` (IoT and cognitive
-systems) must say in ``data_added`` what data they bring.
-"""
-COST_PARAMETERS = {"one_off_cost": "money", "running_cost": "money_per_period"}
+TECHNIQUE_IDS = tuple(TECHNIQUES)
 
 
 class JourneyError(UserError):
@@ -103,7 +59,7 @@ class _Strict(BaseModel):
 class Number(_Strict):
     """One number with its evidence: ``{value: 0.69, unit: share, kind: reported, source: cirp-2021}``."""
 
-    value: float
+    value: Real
     unit: Text
     per: Period | None = None
     kind: Literal["reported", "assumption"]
@@ -169,7 +125,7 @@ class Attribute(_Strict):
     kind: Literal["reported", "assumption"]
     source: SourceId | None = None
     reason: Text | None = None
-    values: dict[Identifier, float]
+    values: dict[Identifier, Real]
 
     @model_validator(mode="after")
     def _evidence(self) -> "Attribute":
@@ -240,11 +196,11 @@ class B2B(_Strict):
     buyer: Text
     situations: list[Situation] = Field(min_length=1)
     buying_centre: list[Role] = Field(min_length=1)
-    account: Account
+    account: Account | None = None
 
 
 class Scenario(_Strict):
-    technique: Literal[tuple(TECHNIQUES)]  # type: ignore[valid-type]
+    technique: Literal[TECHNIQUE_IDS]  # type: ignore[valid-type]
     description: Text
     data_added: Text | None = None
     parameters: dict[str, Number]
@@ -260,7 +216,7 @@ class JourneyData(_Strict):
     choice: Choice
     funnel: dict[Identifier, Funnel]
     switching: Switching
-    b2b: B2B
+    b2b: B2B | None = None
     technique_scenarios: dict[Identifier, list[Scenario]]
 
     @model_validator(mode="after")
@@ -322,7 +278,8 @@ class JourneyData(_Strict):
                     problems.append((("funnel", cid, "steps", step, "unit"), "a conversion rate must have unit 'share'"))
         self._check_switching(problems, companies)
         source(("switching",), self.switching.source)
-        company(("b2b", "seller"), self.b2b.seller)
+        if self.b2b is not None:
+            company(("b2b", "seller"), self.b2b.seller)
         for cid, scenarios in self.technique_scenarios.items():
             company(("technique_scenarios", cid), cid)
             for i, sc in enumerate(scenarios):
@@ -375,9 +332,9 @@ class JourneyData(_Strict):
 
 
 def _scenario_problems(loc: tuple, sc: Scenario) -> list[tuple[tuple, str]]:
-    driver, needs = TECHNIQUES[sc.technique]
+    needs = TECHNIQUES[sc.technique].parameters
     problems = []
-    allowed = {**needs, **COST_PARAMETERS}
+    allowed = parameters_of(sc.technique)
     for name in needs:
         if name not in sc.parameters:
             problems.append((loc + ("parameters",), f"{sc.technique} needs parameter {name!r}; it takes {', '.join(allowed)}"))
@@ -396,7 +353,7 @@ def _scenario_problems(loc: tuple, sc: Scenario) -> list[tuple[tuple, str]]:
             problems.append((loc + ("parameters", name, "unit"), f"{name} is a share: unit must be 'share'"))
         if family == "relative" and (n.unit != "relative" or n.value <= -1):
             problems.append((loc + ("parameters", name), f"{name} is a relative change: unit 'relative', value above -1"))
-    if sc.technique in ("digital_channels", "connected_data") and not sc.data_added:
+    if TECHNIQUES[sc.technique].needs_data_added and not sc.data_added:
         problems.append((loc + ("data_added",), f"{sc.technique} must say what data it adds"))
     return problems
 

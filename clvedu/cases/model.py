@@ -4,22 +4,17 @@ Scenarios
 ---------
 ``clv_inputs(company, scenario)`` takes every input at its ``value`` for ``"base"``. For
 ``"low"`` it takes, wherever a figure gives a range, the end that *lowers* CLV, and for
-``"high"`` the end that *raises* it:
+``"high"`` the end that *raises* it (:data:`clvedu.domain.relationships.PESSIMISTIC_END`):
+low revenue, price, seats, orders and margin, high churn, low active retention or renewal,
+high acquisition and retention costs, high discount rate. So ``"low"`` is the pessimistic case
+throughout, never a mixture of low numbers that pull CLV in opposite directions. A figure
+without ``low``/``high`` keeps its value in every scenario.
 
-=======================  =========================  ==========================
-figure                   ``low`` scenario uses       ``high`` scenario uses
-=======================  =========================  ==========================
-arpu                     low                         high
-contribution_margin      low                         high
-margin_growth            low                         high
-churn                    high                        low
-acquisition_cost         high                        low
-retention_cost           high                        low
-discount_rate (shared)   high                        low
-=======================  =========================  ==========================
-
-So ``"low"`` is the pessimistic case throughout, never a mixture of low numbers that pull CLV
-in opposite directions. A figure without ``low``/``high`` keeps its value in every scenario.
+Relationships
+-------------
+Every company's inputs come out in one shape, :class:`CLVInputs`, whatever its relationship
+(:mod:`clvedu.domain.relationships`): revenue per customer per period, the margin rate, churn
+and retention per period, and the timing convention its CLV uses.
 """
 
 from __future__ import annotations
@@ -30,32 +25,27 @@ from pathlib import Path
 
 import pandas as pd
 
+from pydantic import model_validator
+
+from clvedu.cases.checks import SCENARIOS, case_problems
 from clvedu.cases.derive import resolve
-from clvedu.cases.schema import CaseData, Figure
+from clvedu.cases.schema import CaseData, Figure, FieldProblems
+from clvedu.domain.relationships import PESSIMISTIC_END, RELATIONSHIPS, Relationship
 from clvedu.errors import UserError
 from clvedu.units import Churn, Discount, Growth, Money, Retention, normalise_period
-
-SCENARIOS = ("base", "low", "high")
-
-# figure id -> the bound ("low"/"high") that lowers CLV
-PESSIMISTIC_END = {
-    "arpu": "low",
-    "contribution_margin": "low",
-    "margin_growth": "low",
-    "churn": "high",
-    "acquisition_cost": "high",
-    "retention_cost": "high",
-    "discount_rate": "high",
-}
 
 
 @dataclass(frozen=True)
 class CLVInputs:
     """Everything the closed-form CLV formulas need for one company, all over one period.
 
-    Every timed quantity is expressed per ``period``, the churn's period (or the period asked
-    for), so ``lifetime_value(x.margin, x.retention, x.discount, acquisition_cost=x.acquisition_cost)``
-    combines like with like. ``margin = arpu x margin_rate``.
+    Every timed quantity is expressed per ``period``, the period of the company's churn, active
+    retention or renewal rate (or the period asked for), so
+    ``lifetime_value(x.margin, x.retention, x.discount, acquisition_cost=x.acquisition_cost, timing=x.timing)``
+    combines like with like. ``arpu`` is revenue per customer per period whatever the relationship
+    (order value x orders for repeat purchases, seats x price per seat for a contract) and
+    ``margin = arpu x margin_rate``. ``timing`` is the convention of :func:`clvedu.clv.lifetime_value`
+    the relationship uses (``end``, or ``end_all`` for contracts).
     """
 
     company: str
@@ -70,6 +60,9 @@ class CLVInputs:
     acquisition_cost: float
     retention_cost: Money | None = None
     growth: Growth | None = None
+    relationship: str = "subscription"
+    timing: str = "end"
+    noun: str = "customer"
 
 
 def _format_date(text: str) -> str:
@@ -83,6 +76,13 @@ def _format_date(text: str) -> str:
 
 class Case(CaseData):
     """A validated case. Load it with :func:`clvedu.cases.load_case`."""
+
+    @model_validator(mode="after")
+    def _check_case(self) -> "Case":
+        problems = case_problems(self)
+        if problems:
+            raise FieldProblems(problems)
+        return self
 
     @property
     def path(self) -> Path | None:
@@ -118,16 +118,41 @@ class Case(CaseData):
         return text
 
     def figure_sources(self, company_id: str, figure_id: str) -> list[str]:
-        """Source ids behind a figure: its own for a reported one, its origin's for a derived one."""
+        """Source ids behind a figure: its own for a reported one, its origins' for a derived one."""
+        found: list[str] = []
         seen: set[tuple[str, str]] = set()
-        owner, fid = company_id, figure_id
-        while (owner, fid) not in seen:
+        todo = [(company_id, figure_id)]
+        while todo:
+            owner, fid = todo.pop(0)
+            if (owner, fid) in seen:
+                continue
             seen.add((owner, fid))
             fig = self.figure(owner, fid)
             if fig.kind != "derived" or fig.derive is None:
-                return [fig.source] if fig.source else []
-            owner, fid = resolve(self, owner, fig.derive.from_)  # type: ignore[misc]
-        return []
+                if fig.source and fig.source not in found:
+                    found.append(fig.source)
+                continue
+            todo += [t for ref in fig.derive.references() if (t := resolve(self, owner, ref)) is not None]
+        return found
+
+    def relationship_of(self, company_id: str) -> Relationship:
+        """The :class:`~clvedu.domain.relationships.Relationship` of one company."""
+        if company_id not in self.companies:
+            raise UserError(f"unknown company {company_id!r}; this case has {', '.join(self.companies)}")
+        return RELATIONSHIPS[self.companies[company_id].relationship]
+
+    def noun(self, company_id: str | None = None) -> str:
+        """The word for one customer: the company's own ``customer_noun``, else the case's."""
+        if company_id is not None and self.companies[company_id].customer_noun:
+            return self.companies[company_id].customer_noun  # type: ignore[return-value]
+        return self.customer_noun
+
+    def clv_figures(self, company_id: str) -> list[tuple[str, str]]:
+        """(owner, figure id) of every figure the company's CLV reads, in the order of its formula."""
+        rel = self.relationship_of(company_id)
+        figures = self.companies[company_id].figures
+        own = [(company_id, fid) for fid in rel.figures if fid in figures]
+        return own + [("shared", "discount_rate")]
 
     def derivation(self, company_id: str, figure_id: str) -> str:
         """``churn_from_retention of renewal_after_first_year (to month)`` for a derived figure, else ``""``."""
@@ -205,25 +230,36 @@ class Case(CaseData):
         rescaled (``$120 a year = $10 a month``), churn converted with a constant hazard and the
         annual discount rate compounded (``(1.10) ** (1/12) - 1`` a month).
         """
-        if company_id not in self.companies:
-            raise UserError(f"unknown company {company_id!r}; this case has {', '.join(self.companies)}")
+        rel = self.relationship_of(company_id)
 
         def value(fid: str, owner: str = company_id) -> float:
             return self.scenario_value(owner, fid, scenario)
 
         figures = self.companies[company_id].figures
-        per = normalise_period(period, "period") if period else figures["churn"].per
+        per = normalise_period(period, "period") if period else figures[rel.retention_figure].per
+
         def over_period(kind, fid: str, owner: str = company_id):
             quantity = kind(value(fid, owner), self.figure(owner, fid).per)
             # converting to the same period would only add rounding noise (0.022 -> 0.02200000000000002)
             return quantity if quantity.per == per else quantity.to(per)
 
-        churn = over_period(Churn, "churn")
-        arpu = over_period(Money, "arpu")
+        if rel.retention_is_churn:
+            churn = over_period(Churn, rel.retention_figure)
+        else:
+            churn = over_period(Retention, rel.retention_figure).churn
+        if rel.id == "subscription":
+            arpu = over_period(Money, "arpu")
+        elif rel.id == "repeat_purchase":
+            from clvedu.clv import Frequency
+
+            orders = over_period(Frequency, "purchase_frequency")
+            arpu = Money(value("order_value") * float(orders.value), per)
+        else:
+            arpu = Money(value("seats") * float(over_period(Money, "price_per_seat").value), per)
         margin_rate = value("contribution_margin")
         discount = over_period(Discount, "discount_rate", "shared")
         retention_cost = over_period(Money, "retention_cost") if "retention_cost" in figures else None
-        growth = over_period(Growth, "margin_growth") if "margin_growth" in figures else None
+        growth = over_period(Growth, rel.growth_figure) if rel.growth_figure in figures else None
         return CLVInputs(
             company=company_id,
             scenario=scenario,
@@ -237,4 +273,7 @@ class Case(CaseData):
             acquisition_cost=value("acquisition_cost"),
             retention_cost=retention_cost,
             growth=growth,
+            relationship=rel.id,
+            timing=rel.timing,
+            noun=self.noun(company_id),
         )

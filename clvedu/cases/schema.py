@@ -14,10 +14,14 @@ Units are free text with three recognised families, which get range checks:
 ``USD``, ``USD million``; never negative). Anything else (``million members``, ``days``)
 is a count or a measure and is checked only for being a finite number.
 
-Rules that need the whole case (source ids exist, ``derive`` references resolve, every
-company has the figures CLV needs) live in :meth:`CaseData._check_case`; rules about one
-figure live in :meth:`Figure._check_kind`. Both report every problem they find, each with
-its field path, through :class:`FieldProblems`.
+Each company has a ``relationship`` (``subscription``, ``repeat_purchase`` or ``contract``,
+see :mod:`clvedu.domain.relationships`) that decides which figures its CLV needs.
+
+This module holds the shape of the file and the rules about one part at a time
+(:meth:`Figure._check_kind`); rules that need the whole case (source ids exist, ``derive``
+references resolve, every company has the figures its relationship needs, the CLV is finite
+in every scenario) live in :mod:`clvedu.cases.checks`. Both report every problem they find,
+each with its field path, through :class:`FieldProblems`.
 """
 
 from __future__ import annotations
@@ -29,24 +33,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from clvedu.domain.relationships import RELATIONSHIP_IDS
 from clvedu.units import normalise_period
 
 KINDS = ("reported", "assumption", "derived")
 QUALIFIERS = ("about", "more than", "less than", "just below", "at least", "estimate")
 MONEY_SCALES = {"": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
-
-# What CLV needs from each company: figure id -> (unit family, per required?, what it is)
-CLV_FIGURES = {
-    "arpu": ("money", True, "average revenue per member per period"),
-    "contribution_margin": ("share", False, "share of revenue kept as contribution margin"),
-    "churn": ("share", True, "share of members leaving per period"),
-    "acquisition_cost": ("money", False, "one-off cost of winning a member"),
-}
-OPTIONAL_CLV_FIGURES = {
-    "retention_cost": ("money", True, "cost of keeping a member per period"),
-    "margin_growth": ("rate", True, "growth of the margin per period"),
-}
-SHARED_CLV_FIGURES = {"discount_rate": ("rate", True, "discount rate (cost of capital) per period")}
 
 Loc = tuple[Any, ...]
 
@@ -104,7 +96,16 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _number(value: Any) -> Any:
+    """A real number: YAML's true/false are not numbers (``churn: true`` would silently become 100%)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}; write the value, e.g. 0.022")
+    return value
+
+
 PartialDate = Annotated[str, BeforeValidator(_partial_date)]
+Number = Annotated[float, BeforeValidator(_number)]
+FiniteNumber = Annotated[float, BeforeValidator(_number), Field(allow_inf_nan=False)]
 DateOrPeriod = Annotated[str, BeforeValidator(_date_or_period)]
 Period = Annotated[str, BeforeValidator(_period)]
 Text = Annotated[str, BeforeValidator(_text)]
@@ -166,7 +167,7 @@ class Source(Strict):
 
 DERIVE_METHODS = (
     "same_as", "convert_retention", "churn_from_retention", "retention_from_churn",
-    "convert_churn", "convert_rate", "convert_money",
+    "convert_churn", "convert_rate", "convert_money", "product", "ratio",
 )
 
 
@@ -174,19 +175,37 @@ class Derivation(Strict):
     """How a derived figure is computed: ``{method: churn_from_retention, from: renewal, to: month}``.
 
     ``from`` names a figure: ``id`` (same company, or ``shared``), ``shared.id`` or ``company.id``.
-    ``to`` is the period of the result for the conversion methods.
+    ``to`` is the period of the result for the conversion methods. ``product`` multiplies ``from``
+    by the figure named in ``times``; ``ratio`` divides ``from`` by the figure named in ``by``.
     """
 
     method: Literal[DERIVE_METHODS]  # type: ignore[valid-type]
     from_: Text = Field(alias="from")
     to: Period | None = None
+    times: Text | None = None
+    by: Text | None = None
+
+    @model_validator(mode="after")
+    def _operand(self) -> "Derivation":
+        wants = {"product": "times", "ratio": "by"}.get(self.method)
+        for name in ("times", "by"):
+            if getattr(self, name) is not None and name != wants:
+                raise FieldProblems([((name,), f"only method {'product' if name == 'times' else 'ratio'} takes {name}")])
+        if wants and getattr(self, wants) is None:
+            raise FieldProblems([((wants,), f"field required for method {self.method}: the figure to "
+                                            f"{'multiply' if wants == 'times' else 'divide'} by")])
+        return self
+
+    def references(self) -> list[str]:
+        """Every figure this derivation reads: ``from``, and ``times`` or ``by``."""
+        return [ref for ref in (self.from_, self.times, self.by) if ref is not None]
 
 
 class Figure(Strict):
     """One number of the case, with its unit, its period and its evidence."""
 
     label: Text
-    value: float | None = None
+    value: Number | None = None
     unit: Text | None = None
     per: Period | None = None
     as_of: DateOrPeriod | None = None
@@ -194,8 +213,8 @@ class Figure(Strict):
     qualifier: Literal[QUALIFIERS] | None = None  # type: ignore[valid-type]
     source: SourceId | None = None
     reason: Text | None = None
-    low: float | None = None
-    high: float | None = None
+    low: Number | None = None
+    high: Number | None = None
     derive: Derivation | None = None
     note: Text | None = None
 
@@ -257,7 +276,7 @@ class Plan(Strict):
     """A price the company charged, from a date, in a market."""
 
     name: Text
-    price: float = Field(ge=0)
+    price: Annotated[FiniteNumber, Field(ge=0)]
     per: Period | None = None
     market: Text
     effective_from: PartialDate | None = None
@@ -283,10 +302,19 @@ class Event(Strict):
     source: SourceId
 
 
+CustomerNoun = Annotated[str, BeforeValidator(_text), Field(pattern=r"^[a-z][a-z -]{0,29}$")]
+
+
 class Company(Strict):
-    """One company of the case: what it sells, its prices, dated events and its figures."""
+    """One company of the case: what it sells, its prices, dated events and its figures.
+
+    ``relationship`` says how customers stay (see :mod:`clvedu.domain.relationships`) and so which
+    figures its CLV needs; ``customer_noun`` overrides the case's word for this company's customers.
+    """
 
     name: Text
+    relationship: Literal[RELATIONSHIP_IDS] = "subscription"  # type: ignore[valid-type]
+    customer_noun: CustomerNoun | None = None
     business_model: Text
     description: Text
     offers: list[Text] = Field(default_factory=list)
@@ -304,6 +332,9 @@ class CaseData(Strict):
 
     title: Text
     question: Text
+    customer_noun: CustomerNoun = Field(
+        default="customer",
+        description="the singular word for one customer in every sentence (member, household, shopper, account)")
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     sources: dict[SourceId, Source]
     shared: dict[Identifier, Figure] = Field(default_factory=dict)
@@ -317,62 +348,3 @@ class CaseData(Strict):
         if "shared" in companies:
             raise ValueError("'shared' is reserved for case-level figures; choose another company id")
         return companies
-
-    @model_validator(mode="after")
-    def _check_case(self) -> "CaseData":
-        from clvedu.cases.derive import compute_derived
-
-        problems: list[tuple[Loc, str]] = []
-        known = ", ".join(self.sources) or "(none)"
-
-        def check_source(loc: Loc, source_id: str | None) -> None:
-            if source_id is not None and source_id not in self.sources:
-                problems.append((loc, f"unknown source id {source_id!r}; the case's sources are: {known}"))
-
-        for fid, fig in self.shared.items():
-            check_source(("shared", fid, "source"), fig.source)
-        for cid, company in self.companies.items():
-            for fid, fig in company.figures.items():
-                check_source(("companies", cid, "figures", fid, "source"), fig.source)
-            for i, plan in enumerate(company.plans):
-                check_source(("companies", cid, "plans", i, "source"), plan.source)
-            for i, event in enumerate(company.events):
-                check_source(("companies", cid, "events", i, "source"), event.source)
-
-        problems += compute_derived(self)
-        problems += _clv_problems(self)
-        if problems:
-            raise FieldProblems(problems)
-        return self
-
-
-def _clv_problems(case: CaseData) -> list[tuple[Loc, str]]:
-    """Every company needs the CLV figures with usable units; the case needs a discount rate."""
-    problems: list[tuple[Loc, str]] = []
-
-    def check(loc: Loc, figures: dict[str, Figure], needs: dict, owner: str, required: bool) -> None:
-        for fid, (family, needs_per, meaning) in needs.items():
-            fig = figures.get(fid)
-            if fig is None:
-                if required:
-                    problems.append((loc + (fid,), f"figure required for CLV ({meaning}) is missing from {owner}"))
-                continue
-            if fig.value is None:  # a derivation that failed is reported where it failed
-                continue
-            where = loc + (fid,)
-            if unit_family(fig.unit) != family:
-                wanted = case.currency if family == "money" else family
-                problems.append((where + ("unit",), f"{fid} is used for CLV and must have unit {wanted!r}; got {fig.unit!r}"))
-            elif family == "money" and fig.unit != case.currency:
-                problems.append((where + ("unit",), f"{fid} must be in the case currency {case.currency} without a scale; got {fig.unit!r}"))
-            if needs_per and fig.per is None:
-                problems.append((where + ("per",), f"{fid} is used for CLV and needs a period (per: month, year, ...)"))
-            if fid == "acquisition_cost" and fig.per is not None:
-                problems.append((where + ("per",), "an acquisition cost is paid once per member; remove per"))
-
-    check(("shared",), case.shared, SHARED_CLV_FIGURES, "the case's shared figures", True)
-    for cid, company in case.companies.items():
-        loc = ("companies", cid, "figures")
-        check(loc, company.figures, CLV_FIGURES, f"company {cid!r}", True)
-        check(loc, company.figures, OPTIONAL_CLV_FIGURES, f"company {cid!r}", False)
-    return problems

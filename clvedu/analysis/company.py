@@ -1,0 +1,302 @@
+"""Everything a reader sees about one company of a case, computed once: :class:`CompanyAnalysis`.
+
+The book's chapters and the decks both read these objects; neither computes a CLV, a payback or a
+lever effect of its own. Values are raw numbers with their period; formatting is the renderers' job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from clvedu.analysis.sources import Basis, basis
+from clvedu.cases import Case, CLVInputs
+from clvedu.clv import cash_flow_schedule, lifetime_value
+from clvedu.domain.relationships import Relationship
+from clvedu.levers import acquisition_payback, break_even_churn, clv, tornado, with_arpu, with_churn
+from clvedu.units import Churn, Money, Retention
+
+SWING = 0.10
+"""Relative change of each driver in the sensitivity (tornado) analysis and the lever comparison."""
+
+SCHEDULE_PERIODS = 12
+"""Rows of the period-by-period table shown to readers (the total is carried on to convergence)."""
+
+
+@dataclass(frozen=True)
+class ScenarioValues:
+    """One quantity in the pessimistic, base and optimistic scenarios."""
+
+    low: float
+    base: float
+    high: float
+
+
+@dataclass(frozen=True)
+class WorkedStep:
+    """One line of the worked CLV table: ``operator`` (``""``, ``×``, ``−``, ``=``), a label and a raw value.
+
+    ``kind`` says how to read ``value``: ``money`` (in the case currency, per ``per`` if given),
+    ``share``, ``rate`` (per ``per``), ``count`` (with ``unit``) or ``number`` (a plain multiple).
+    """
+
+    operator: str
+    label: str
+    value: float
+    kind: str
+    per: str | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class InputLine:
+    """One figure the CLV reads, with its raw value as typed in the case and its basis."""
+
+    owner: str
+    figure_id: str
+    label: str
+    value: float
+    unit: str
+    per: str | None
+    low: float | None
+    high: float | None
+    basis: Basis
+
+
+@dataclass(frozen=True)
+class LeverEffect:
+    """Gain in CLV when one lever improves by :data:`SWING`: ``lever`` is retention, revenue or acquisition."""
+
+    lever: str
+    label: str
+    gain: float
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """The churn (and retention) per period at which a price change leaves CLV unchanged; None when none can."""
+
+    price_change: float
+    churn: float | None
+    retention: float | None
+
+
+@dataclass(frozen=True)
+class PlanValue:
+    """A plan on sale and the CLV of a customer paying its price instead of the average revenue."""
+
+    name: str
+    price: float
+    clv: float
+
+
+@dataclass(frozen=True)
+class CompanyAnalysis:
+    """One company's CLV, how it is built, what moves it and where its inputs come from."""
+
+    id: str
+    name: str
+    relationship: Relationship
+    noun: str
+    currency: str
+    period: str
+    inputs: CLVInputs
+    scenario_inputs: dict[str, CLVInputs]
+    clv: ScenarioValues
+    value_before_acquisition: float
+    multiple: float
+    steps: tuple[WorkedStep, ...]
+    input_lines: tuple[InputLine, ...]
+    tornado: pd.DataFrame
+    levers: tuple[LeverEffect, ...]
+    break_even: BreakEven
+    payback_periods: int | None
+    clv_by_timing: dict[str, float]
+    retention_range: ScenarioValues | None
+    plans: tuple[PlanValue, ...]
+    techniques: pd.DataFrame | None
+
+    @property
+    def strongest_lever(self) -> LeverEffect:
+        return self.levers[0]
+
+    @property
+    def churn(self) -> float:
+        return float(self.inputs.churn.value)
+
+    @property
+    def retention(self) -> float:
+        return float(self.inputs.retention.value)
+
+    @property
+    def expected_lifetime(self) -> float:
+        """Expected number of periods a customer stays, 1 / churn."""
+        return 1.0 / self.churn
+
+    @property
+    def acquisition_share(self) -> float | None:
+        """Acquisition cost as a share of the value of margins (None when that value is not positive)."""
+        v = self.value_before_acquisition
+        return self.inputs.acquisition_cost / v if v > 0 else None
+
+    def schedule(self, periods: int = SCHEDULE_PERIODS) -> pd.DataFrame:
+        """The period-by-period table: period, customers still paying, margin, discount factor, value, running total.
+
+        Its running total tends to :attr:`value_before_acquisition` as ``periods`` grows.
+        """
+        x = self.inputs
+        s = cash_flow_schedule(x.margin, x.retention, x.discount, periods, timing=x.timing, growth=x.growth,
+                               retention_cost=x.retention_cost if x.retention_cost is not None else 0.0)
+        return pd.DataFrame({"period": s["time"].astype(int), "still_customers": s["still_customers"],
+                             "margin": s["margin"], "discount_factor": s["discount_factor"],
+                             "value": s["value"], "running_total": s["running_total"]})
+
+
+# --- building one --------------------------------------------------------------------------------------
+
+def _multiple(x: CLVInputs, growth: bool = True) -> float:
+    """CLV per unit of per-period margin in the inputs' timing: r/(1+d-r(1+g)) (end) or 1/(1+d-r(1+g)) (end_all)."""
+    g = x.growth if (growth and x.growth is not None) else None
+    return float(lifetime_value(Money(1.0, x.period), x.retention, x.discount, growth=g, timing=x.timing))
+
+
+def _steps(case: Case, cid: str, x: CLVInputs, rel: Relationship) -> tuple[WorkedStep, ...]:
+    noun, per = x.noun, x.period
+    steps: list[WorkedStep] = []
+    if rel.id == "repeat_purchase":
+        orders = x.arpu.value / case.scenario_value(cid, "order_value")
+        steps += [WorkedStep("", "Spend per order", case.scenario_value(cid, "order_value"), "money"),
+                  WorkedStep("×", f"Orders per {noun}", float(orders), "count", per, "orders"),
+                  WorkedStep("=", f"Spend per {noun}", float(x.arpu.value), "money", per)]
+    elif rel.id == "contract":
+        seats = case.scenario_value(cid, "seats")
+        steps += [WorkedStep("", "Seats per account", seats, "count", None, "seats"),
+                  WorkedStep("×", "Price per seat", float(x.arpu.value) / seats, "money", per),
+                  WorkedStep("=", f"Contract value per {noun}", float(x.arpu.value), "money", per)]
+    else:
+        steps.append(WorkedStep("", f"Revenue per {noun}", float(x.arpu.value), "money", per))
+    steps += [WorkedStep("×", "Contribution margin", x.margin_rate, "share"),
+              WorkedStep("=", f"Margin per {noun}", float(x.margin.value), "money", per)]
+    if x.retention_cost is not None:
+        steps.append(WorkedStep("−", "Retention cost", float(x.retention_cost.value), "money", per))
+    if rel.retention_is_churn:
+        steps += [WorkedStep("", "Churn", float(x.churn.value), "share", per),
+                  WorkedStep("", "Retention r = 1 − churn", float(x.retention.value), "share", per)]
+    else:
+        steps.append(WorkedStep("", f"{rel.stay_noun.capitalize()} r", float(x.retention.value), "share", per))
+    steps.append(WorkedStep("", "Discount rate d", float(x.discount.value), "rate", per))
+    if x.growth is not None:
+        label = "Seat growth g" if rel.growth_figure == "seat_growth" else "Margin growth g"
+        steps.append(WorkedStep("", label, float(x.growth.value), "rate", per))
+    top = "r" if x.timing == "end" else "1"
+    grown = " (1 + g)" if x.growth is not None else ""
+    steps.append(WorkedStep("", f"Margin multiple {top} / (1 + d − r{grown})", _multiple(x), "number"))
+    if x.retention_cost is not None and x.growth is not None:
+        steps.append(WorkedStep("", f"Retention-cost multiple {top} / (1 + d − r)", _multiple(x, growth=False), "number"))
+    steps += [WorkedStep("=", "Value of the margins", clv(x, include_acquisition=False), "money"),
+              WorkedStep("−", "Acquisition cost", x.acquisition_cost, "money"),
+              WorkedStep("=", f"CLV per new {noun}", clv(x), "money")]
+    return tuple(steps)
+
+
+def _input_lines(case: Case, cid: str) -> tuple[InputLine, ...]:
+    lines = []
+    for owner, fid in case.clv_figures(cid):
+        fig = case.figure(owner, fid)
+        lines.append(InputLine(owner=owner, figure_id=fid, label=fig.label, value=float(fig.value),
+                               unit=fig.unit or "", per=fig.per, low=fig.low, high=fig.high,
+                               basis=basis(case, owner, fid)))
+    return tuple(lines)
+
+
+def _levers(x: CLVInputs, rel: Relationship) -> tuple[LeverEffect, ...]:
+    base = clv(x)
+    pct = f"{SWING:.0%}"
+    effects = [
+        LeverEffect("retention", f"{rel.leaving_noun.capitalize()} {pct} lower",
+                    clv(with_churn(x, float(x.churn.value) * (1 - SWING))) - base),
+        LeverEffect("revenue", f"{rel.revenue_label.capitalize()} {pct} higher",
+                    clv(with_arpu(x, float(x.arpu.value) * (1 + SWING))) - base),
+        # paid once and never discounted, so the gain is exactly SWING x acquisition cost
+        LeverEffect("acquisition", f"Acquisition {pct} cheaper", x.acquisition_cost * SWING),
+    ]
+    return tuple(sorted(effects, key=lambda e: e.gain, reverse=True))
+
+
+def _break_even(x: CLVInputs) -> BreakEven:
+    try:
+        churn = break_even_churn(x, float(x.arpu.value) * (1 + SWING))
+    except ValueError:
+        return BreakEven(SWING, None, None)
+    return BreakEven(SWING, churn, 1.0 - churn)
+
+
+def _retention_range(case: Case, cid: str, x: CLVInputs, rel: Relationship) -> ScenarioValues | None:
+    """CLV at the two ends of the retention figure's own range, other inputs at base."""
+    fig = case.figure(cid, rel.retention_figure)
+    if fig.low is None and fig.high is None:
+        return None
+
+    def churn_at(v: float) -> float:
+        q = Churn(v, fig.per) if rel.retention_is_churn else Retention(v, fig.per).churn
+        return float((q if q.per == x.period else q.to(x.period)).value)
+
+    ends = sorted(clv(with_churn(x, churn_at(fig.bound(b)))) for b in ("low", "high"))
+    return ScenarioValues(ends[0], clv(x), ends[1])
+
+
+def current_plans(case: Case, cid: str, period: str) -> list[tuple[object, float]]:
+    """Plans still on sale (no end date, the latest of each name), with their price over ``period``, cheapest first."""
+    latest: dict[str, object] = {}
+    for plan in case.companies[cid].plans:
+        if plan.effective_until:
+            continue
+        previous = latest.get(plan.name)
+        if previous is None or (plan.effective_from or "") >= (previous.effective_from or ""):  # type: ignore[attr-defined]
+            latest[plan.name] = plan
+    result = []
+    for plan in latest.values():
+        if plan.per is None:  # type: ignore[attr-defined]
+            continue  # a one-off price cannot stand in for revenue per period
+        price = Money(plan.price, plan.per)  # type: ignore[attr-defined]
+        result.append((plan, float(price.to(period).value) if price.per != period else float(plan.price)))  # type: ignore[attr-defined]
+    return sorted(result, key=lambda item: item[1])
+
+
+def _plans(case: Case, cid: str, x: CLVInputs, rel: Relationship) -> tuple[PlanValue, ...]:
+    if rel.id != "subscription":
+        return ()
+    # add-ons priced far below what an average customer pays are extras, not a way to be a customer
+    return tuple(PlanValue(p.name, price, clv(with_arpu(x, price)))  # type: ignore[attr-defined]
+                 for p, price in current_plans(case, cid, x.period) if price >= 0.4 * float(x.arpu.value))
+
+
+def analyse_company(case: Case, cid: str, journey=None) -> CompanyAnalysis:
+    """Compute :class:`CompanyAnalysis` for company ``cid`` (``journey`` adds its technique scenarios)."""
+    from clvedu.levers import technique_scenarios
+
+    rel = case.relationship_of(cid)
+    scenarios = {s: case.clv_inputs(cid, s) for s in ("low", "base", "high")}
+    x = scenarios["base"]
+    values = {s: clv(v) for s, v in scenarios.items()}
+    techniques = None
+    if journey is not None and journey.technique_scenarios.get(cid):
+        techniques = technique_scenarios(case, cid, journey)
+    return CompanyAnalysis(
+        id=cid, name=case.companies[cid].name, relationship=rel, noun=x.noun, currency=case.currency,
+        period=x.period, inputs=x, scenario_inputs=scenarios,
+        clv=ScenarioValues(values["low"], values["base"], values["high"]),
+        value_before_acquisition=clv(x, include_acquisition=False), multiple=_multiple(x),
+        steps=_steps(case, cid, x, rel), input_lines=_input_lines(case, cid),
+        tornado=tornado(x, swing=SWING), levers=_levers(x, rel), break_even=_break_even(x),
+        payback_periods=acquisition_payback(x),
+        clv_by_timing={t: clv(x, timing=t) for t in ("end", "start", "end_all")},
+        retention_range=_retention_range(case, cid, x, rel), plans=_plans(case, cid, x, rel),
+        techniques=techniques,
+    )
+
+
+def with_inputs(company: CompanyAnalysis, **changes) -> CLVInputs:
+    """The company's base inputs with some fields replaced (for what-if questions in chapters)."""
+    return replace(company.inputs, **changes)
