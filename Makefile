@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-CASE   ?= case_studies/netflix_vs_prime_video
+CASES  ?= $(patsubst %/case.yaml,%,$(wildcard case_studies/*/case.yaml))
 DECKS  := build/decks
 
 .PHONY: demo test book decks install clean bench
@@ -25,8 +25,12 @@ book: $(STAMP)
 
 decks: $(STAMP)
 	@mkdir -p $(DECKS)
-	$(BIN)/clvedu deck --case $(CASE) --out $(DECKS)/exemplar.pptx --force
-	$(BIN)/clvedu deck --case $(CASE) --kind briefing --out $(DECKS)/briefing.pptx --force
+	@for case in $(CASES); do \
+	  name=$$(basename $$case); \
+	  echo "decks for $$case"; \
+	  $(BIN)/clvedu deck --case $$case --out $(DECKS)/$$name-exemplar.pptx --force || exit 1; \
+	  $(BIN)/clvedu deck --case $$case --kind briefing --out $(DECKS)/$$name-briefing.pptx --force || exit 1; \
+	done
 
 demo: book decks
 	@echo

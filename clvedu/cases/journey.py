@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from clvedu.cases.loader import _line_of, _parse_yaml, load_case
+from clvedu.cases.loader import _line_of, _parse_yaml, load_case, read_case_text
 from clvedu.cases.schema import FieldProblems, Identifier, Number as Real, Period, SourceId, Text, range_problem
 from clvedu.domain.stages import B2C_STAGES, BUY_CLASSES, BUYING_ROLES, CLV_DRIVERS, FUNNEL_STEPS, RISK_TYPES
 from clvedu.domain.techniques import TECHNIQUES, parameters_of
@@ -384,10 +384,7 @@ def load_journey(case_dir: str | os.PathLike, case=None) -> Journey:
         raise JourneyError([f"{file}: file not found (the decision-journey file of a case folder)"])
     if case is None:
         case = load_case(file.parent)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise JourneyError([f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    text = read_case_text(file, JourneyError)
     try:
         node, data = _parse_yaml(text, file)
     except UserError as exc:

@@ -24,6 +24,13 @@ from clvedu.io import yaml_loader
 
 CASE_FILE = "case.yaml"
 
+MAX_FILE_BYTES = 2_000_000
+"""A case file larger than this is refused before it is parsed (the Netflix case is about 40 kB)."""
+
+MAX_EXPANDED_VALUES = 200_000
+"""YAML aliases may repeat a block, but the whole document, aliases expanded, must stay under this many
+values: ten nested anchors of ten aliases each would otherwise expand to ten billion."""
+
 
 class CaseError(UserError):
     """A case folder that cannot be used. ``problems`` holds one ``<file>: <field.path>: <problem>`` per line."""
@@ -79,10 +86,7 @@ def load_case(path: str | os.PathLike) -> Case:
     file = case_file(path)
     if not file.is_file():
         raise CaseError([f"{file}: file not found (a case folder must contain {CASE_FILE})"])
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CaseError([f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    text = read_case_text(file)
     node, data = _parse_yaml(text, file)
     if not isinstance(data, dict):
         fields = ", ".join(CaseData.model_fields)
@@ -96,10 +100,46 @@ def load_case(path: str | os.PathLike) -> Case:
     return case
 
 
+def read_case_text(file: Path, error=None) -> str:
+    """The text of a case file, refused with one line when it is too large or not UTF-8."""
+    error = error or CaseError
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise error([f"{file}: the file is {size:,} bytes; a case file may be at most {MAX_FILE_BYTES:,}"])
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error([f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    except OSError as exc:
+        raise error([f"{file}: cannot be read ({exc.strerror or exc})"]) from None
+
+
+def _expanded_size(node, limit: int) -> int:
+    """How many values ``node`` holds with every alias expanded, counted without expanding (stops past ``limit``)."""
+    sizes: dict[int, int] = {}
+    stack = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        key = id(current)
+        if key in sizes and not done:
+            continue
+        children = ([v for pair in current.value for v in pair] if isinstance(current, yaml.MappingNode)
+                    else current.value if isinstance(current, yaml.SequenceNode) else [])
+        if not done:
+            stack.append((current, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+        else:
+            sizes[key] = min(limit + 1, 1 + sum(sizes.get(id(c), 1) for c in children))
+    return sizes[id(node)]
+
+
 def _parse_yaml(text: str, file: Path):
     loader = _CaseYamlLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES:
+            raise CaseError([f"{file}: its YAML aliases (*name) expand to more than {MAX_EXPANDED_VALUES:,} values; "
+                             "write the repeated parts out, or use fewer nested aliases"])
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)

@@ -88,11 +88,20 @@ def _period(value: Any) -> str:
     return normalise_period(value, "per")
 
 
+MAX_TEXT = 4000
+"""Longest text field (a description or a reason); a slide or a page cannot show more."""
+
+
 def _text(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
         if not value:
             raise ValueError("must not be empty")
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"is {len(value):,} characters long; at most {MAX_TEXT:,} fit on a slide or a page")
+        if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
+            bad = next(ch for ch in value if not ch.isprintable() and ch not in "\n\t")
+            raise ValueError(f"contains the control character {bad!r}; remove it")
     return value
 
 
@@ -312,7 +321,7 @@ class Company(Strict):
     figures its CLV needs; ``customer_noun`` overrides the case's word for this company's customers.
     """
 
-    name: Text
+    name: Annotated[Text, Field(max_length=80)]
     relationship: Literal[RELATIONSHIP_IDS] = "subscription"  # type: ignore[valid-type]
     customer_noun: CustomerNoun | None = None
     business_model: Text
