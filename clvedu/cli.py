@@ -4,6 +4,9 @@ Each sub-command lives in its own module under :mod:`clvedu.commands` and expose
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable taking
 the parsed arguments and returning an exit code. Errors a user can fix are raised as
 :class:`clvedu.errors.UserError` (or ``ValueError``) and printed as one line, never as a traceback.
+
+Every command uses the same exit codes (README, "Exit codes"): 0 done; 1 the input was read but is
+invalid, or a check found gaps; 2 the input could not be read, or the command line is wrong.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import importlib
 import sys
 
+from clvedu import __version__
 from clvedu.errors import UserError
 
 COMMAND_MODULES = [
@@ -27,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clvedu",
         description="Customer Lifetime Value teaching kit: validate cases, simulate data, build decks.",
     )
+    parser.add_argument("--version", action="version", version=f"clvedu {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
@@ -39,9 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, ValueError, FileNotFoundError) as exc:
+    except UserError as exc:
+        print(f"clvedu {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except FileNotFoundError as exc:
         print(f"clvedu {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:  # a value the input led to that no calculation accepts: invalid input
+        print(f"clvedu {args.command}: error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,14 +30,14 @@ def test_nested_yaml_aliases_are_refused_before_they_expand(tmp_path):
     start = time.monotonic()
     done = run_validate(tmp_path, memory_mb=700)
     assert time.monotonic() - start < 20
-    assert done.returncode == 1
+    assert done.returncode == 2  # unreadable as a case
     assert done.stderr.count("\n") == 1 and "aliases" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_an_oversized_case_file_is_refused_unread(tmp_path):
     (tmp_path / "case.yaml").write_text("title: x\n" + "# padding\n" * 300_000)
     done = run_validate(tmp_path)
-    assert done.returncode == 1 and "a case file may be at most" in done.stderr
+    assert done.returncode == 2 and "a case file may be at most" in done.stderr
 
 
 def test_control_characters_and_overlong_names_are_named(tmp_path):

@@ -47,14 +47,15 @@ def test_validate_lists_every_problem_and_exits_1(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("content", [None, "title: [unclosed\n", "title: x\n"])
-def test_validate_never_shows_a_traceback(tmp_path, content):
+@pytest.mark.parametrize("content, code", [(None, 2), ("title: [unclosed\n", 2), ("title: x\n", 1)])
+def test_validate_never_shows_a_traceback(tmp_path, content, code):
+    """Unreadable (missing, malformed YAML) exits 2; read but invalid exits 1 (README, "Exit codes")."""
     target = tmp_path / "missing"
     if content is not None:
         target = tmp_path / "case.yaml"
         target.write_text(content)
     proc = clvedu("case", "validate", str(target))
-    assert proc.returncode == 1
+    assert proc.returncode == code
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(str(target))
 

@@ -116,6 +116,7 @@ class CompanyAnalysis:
     retention_range: ScenarioValues | None
     plans: tuple[PlanValue, ...]
     techniques: pd.DataFrame | None
+    range_tornado: pd.DataFrame
 
     @property
     def strongest_lever(self) -> LeverEffect:
@@ -272,6 +273,30 @@ def _plans(case: Case, cid: str, x: CLVInputs, rel: Relationship) -> tuple[PlanV
                  for p, price in current_plans(case, cid, x.period) if price >= 0.4 * float(x.arpu.value))
 
 
+def _range_tornado(case: Case, cid: str, x: CLVInputs) -> pd.DataFrame:
+    """CLV with one input at each end of its own range (the others at base), widest swing first.
+
+    Columns: figure (id), driver (the figure's label), low_end and high_end (the figure's own ends),
+    low_value and high_value (CLV at the end that lowers and at the end that raises it), base_value.
+    Figures without a range are left out: the case claims no uncertainty about them.
+    """
+    base = clv(x)
+    rows = []
+    for owner, fid in case.clv_figures(cid):
+        fig = case.figure(owner, fid)
+        if fig.low is None and fig.high is None:
+            continue
+        at = {end: clv(case.clv_inputs(cid, ends={fid: end})) for end in ("low", "high")}
+        if at["low"] == at["high"]:
+            continue
+        rows.append({"figure": fid, "driver": fig.label, "low_end": fig.bound("low"), "high_end": fig.bound("high"),
+                     "low_value": min(at.values()), "high_value": max(at.values()), "base_value": base})
+    table = pd.DataFrame(rows, columns=["figure", "driver", "low_end", "high_end", "low_value", "high_value",
+                                        "base_value"])
+    width = table["high_value"] - table["low_value"]
+    return table.iloc[width.to_numpy().argsort(kind="stable")[::-1]].reset_index(drop=True)
+
+
 def analyse_company(case: Case, cid: str, journey=None) -> CompanyAnalysis:
     """Compute :class:`CompanyAnalysis` for company ``cid`` (``journey`` adds its technique scenarios)."""
     from clvedu.levers import technique_scenarios
@@ -293,7 +318,7 @@ def analyse_company(case: Case, cid: str, journey=None) -> CompanyAnalysis:
         payback_periods=acquisition_payback(x),
         clv_by_timing={t: clv(x, timing=t) for t in ("end", "start", "end_all")},
         retention_range=_retention_range(case, cid, x, rel), plans=_plans(case, cid, x, rel),
-        techniques=techniques,
+        techniques=techniques, range_tornado=_range_tornado(case, cid, x),
     )
 
 

@@ -47,8 +47,9 @@ TECHNIQUE_IDS = tuple(TECHNIQUES)
 class JourneyError(UserError):
     """A ``journey.yaml`` that cannot be used. ``problems`` holds one ``<file>: <field.path>: <problem>`` per line."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], *, unreadable: bool = False):
         self.problems = list(problems)
+        self.exit_code = 2 if unreadable else 1
         super().__init__("\n".join(self.problems))
 
 
@@ -381,14 +382,14 @@ def load_journey(case_dir: str | os.PathLike, case=None) -> Journey:
     """
     file = journey_file(case_dir)
     if not file.is_file():
-        raise JourneyError([f"{file}: file not found (the decision-journey file of a case folder)"])
+        raise JourneyError([f"{file}: file not found (the decision-journey file of a case folder)"], unreadable=True)
     if case is None:
         case = load_case(file.parent)
     text = read_case_text(file, JourneyError)
     try:
         node, data = _parse_yaml(text, file)
     except UserError as exc:
-        raise JourneyError(str(exc).splitlines()) from None
+        raise JourneyError(str(exc).splitlines(), unreadable=True) from None
     if not isinstance(data, dict):
         raise JourneyError([f"{file}: the file must be a YAML mapping with the fields {', '.join(JourneyData.model_fields)}"])
     for reserved in ("company_names", "currency", "path"):

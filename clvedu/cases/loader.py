@@ -33,10 +33,15 @@ values: ten nested anchors of ten aliases each would otherwise expand to ten bil
 
 
 class CaseError(UserError):
-    """A case folder that cannot be used. ``problems`` holds one ``<file>: <field.path>: <problem>`` per line."""
+    """A case folder that cannot be used. ``problems`` holds one ``<file>: <field.path>: <problem>`` per line.
 
-    def __init__(self, problems: list[str]):
+    ``unreadable`` marks a file that could not be read at all (missing, not UTF-8, malformed YAML, too
+    large): exit code 2; a file that was read but breaks a rule gives exit code 1.
+    """
+
+    def __init__(self, problems: list[str], *, unreadable: bool = False):
         self.problems = list(problems)
+        self.exit_code = 2 if unreadable else 1
         super().__init__("\n".join(self.problems))
 
 
@@ -74,7 +79,7 @@ def case_file(path: str | os.PathLike) -> Path:
         return given / CASE_FILE
     if given.exists() or given.suffix in (".yaml", ".yml"):
         return given
-    raise CaseError([f"{given}: no such case folder or file (a case folder contains {CASE_FILE})"])
+    raise CaseError([f"{given}: no such case folder or file (a case folder contains {CASE_FILE})"], unreadable=True)
 
 
 def load_case(path: str | os.PathLike) -> Case:
@@ -85,7 +90,7 @@ def load_case(path: str | os.PathLike) -> Case:
     """
     file = case_file(path)
     if not file.is_file():
-        raise CaseError([f"{file}: file not found (a case folder must contain {CASE_FILE})"])
+        raise CaseError([f"{file}: file not found (a case folder must contain {CASE_FILE})"], unreadable=True)
     text = read_case_text(file)
     node, data = _parse_yaml(text, file)
     if not isinstance(data, dict):
@@ -106,12 +111,12 @@ def read_case_text(file: Path, error=None) -> str:
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise error([f"{file}: the file is {size:,} bytes; a case file may be at most {MAX_FILE_BYTES:,}"])
+            raise error([f"{file}: the file is {size:,} bytes; a case file may be at most {MAX_FILE_BYTES:,}"], unreadable=True)
         return file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise error([f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+        raise error([f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})"], unreadable=True) from None
     except OSError as exc:
-        raise error([f"{file}: cannot be read ({exc.strerror or exc})"]) from None
+        raise error([f"{file}: cannot be read ({exc.strerror or exc})"], unreadable=True) from None
 
 
 def _expanded_size(node, limit: int) -> int:
@@ -139,7 +144,7 @@ def _parse_yaml(text: str, file: Path):
         node = loader.get_single_node()
         if node is not None and _expanded_size(node, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES:
             raise CaseError([f"{file}: its YAML aliases (*name) expand to more than {MAX_EXPANDED_VALUES:,} values; "
-                             "write the repeated parts out, or use fewer nested aliases"])
+                             "write the repeated parts out, or use fewer nested aliases"], unreadable=True)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -147,7 +152,7 @@ def _parse_yaml(text: str, file: Path):
         problem = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
         detail = f"{problem} ({context})" if context else problem
-        raise CaseError([f"{file}: {where}malformed YAML: {detail}"]) from None
+        raise CaseError([f"{file}: {where}malformed YAML: {detail}"], unreadable=True) from None
     finally:
         loader.dispose()
     return node, data

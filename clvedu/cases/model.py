@@ -223,8 +223,12 @@ class Case(CaseData):
         optimistic = "high" if pessimistic == "low" else "low"
         return float(fig.bound(pessimistic if scenario == "low" else optimistic))
 
-    def clv_inputs(self, company_id: str, scenario: str = "base", *, period: str | None = None) -> CLVInputs:
+    def clv_inputs(self, company_id: str, scenario: str = "base", *, period: str | None = None,
+                   ends: dict[str, str] | None = None) -> CLVInputs:
         """The CLV inputs of one company in one scenario, every quantity over one period.
+
+        ``ends`` sets single figures to one end of their range whatever the scenario:
+        ``{"churn": "high"}`` (figure id -> ``low``, ``high`` or ``value``); the range sensitivity uses it.
 
         The period is the churn figure's period unless ``period`` is given. Money per period is
         rescaled (``$120 a year = $10 a month``), churn converted with a constant hazard and the
@@ -232,7 +236,14 @@ class Case(CaseData):
         """
         rel = self.relationship_of(company_id)
 
+        chosen = ends or {}
+
         def value(fid: str, owner: str = company_id) -> float:
+            if fid in chosen:
+                end = chosen[fid]
+                if end not in ("low", "high", "value"):
+                    raise ValueError(f"ends[{fid!r}] must be low, high or value; got {end!r}")
+                return float(self.figure(owner, fid).bound("base" if end == "value" else end))
             return self.scenario_value(owner, fid, scenario)
 
         figures = self.companies[company_id].figures

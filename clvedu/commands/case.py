@@ -45,26 +45,27 @@ def register(subparsers) -> None:
 
 
 def _load(path: str):
+    """(case, 0), or (None, exit code) after printing one line per problem."""
     try:
-        return load_case(path)
+        return load_case(path), 0
     except CaseError as exc:
         for line in exc.problems:
-            print(line, file=sys.stderr)
-        return None
+            print(_clean(line), file=sys.stderr)
+        return None, exc.exit_code
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    case = _load(args.path)
+    case, code = _load(args.path)
     if case is None:
-        return 1
+        return code
     journey = ""
     if case.path is not None and journey_file(case.path).is_file():
         try:
             load_journey(case.path, case=case)
         except JourneyError as exc:
             for line in exc.problems:
-                print(line, file=sys.stderr)
-            return 1
+                print(_clean(line), file=sys.stderr)
+            return exc.exit_code
         journey = f"; {journey_file(case.path).name} checked"
     analysis = _analyse(case, args.path)
     if analysis is None:
@@ -116,9 +117,9 @@ def show_json(case) -> dict:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    case = _load(args.path)
+    case, code = _load(args.path)
     if case is None:
-        return 1
+        return code
     if args.json:
         try:
             print(json.dumps(show_json(case), indent=2, ensure_ascii=False))
