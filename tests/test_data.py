@@ -1,5 +1,12 @@
-"""RFM summaries, calibration/hold-out splits and cohort tables: lifetimes as oracle plus hand-made cases."""
+"""RFM summaries, calibration/hold-out splits and cohort tables: lifetimes' results as oracle plus hand-made cases.
 
+lifetimes' summaries of the CDNOW log are stored in ``tests/reference/rfm_cdnow.json`` (row counts, SHA-256
+fingerprints of the ids and of every whole-number column, sums, every hundredth row); ``tests/reference/
+regenerate.py`` remakes them. The tests do not need lifetimes installed.
+"""
+
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,10 +15,8 @@ import pytest
 
 from clvedu.data import calibration_holdout, cohort_retention, durations_from_panel, rfm_summary
 
-lifetimes = pytest.importorskip("lifetimes")
-from lifetimes.utils import calibration_and_holdout_data, summary_data_from_transaction_data  # noqa: E402
-
-CDNOW_MASTER = Path(lifetimes.__file__).parent / "datasets" / "CDNOW_master.txt"
+REFERENCE = Path(__file__).resolve().parent / "reference"
+CDNOW_MASTER = REFERENCE / "CDNOW_master.txt.gz"  # the full CDNOW log as lifetimes ships it, gzip-compressed
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +25,36 @@ def cdnow_log():
                       dtype={"customer_id": str, "date": str})
     log["date"] = pd.to_datetime(log["date"], format="%Y%m%d")
     return log
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    return json.loads((REFERENCE / "rfm_cdnow.json").read_text(encoding="utf-8"))
+
+
+def _sha256(values) -> str:
+    return hashlib.sha256(",".join(str(v) for v in values).encode("utf-8")).hexdigest()
+
+
+def assert_matches_reference(ours: pd.DataFrame, ref: dict) -> None:
+    """Our per-customer table against lifetimes' stored one: ids, whole-number columns exactly, the rest to 1e-9."""
+    assert len(ours) == ref["rows"]
+    assert _sha256(str(i) for i in ours.index) == ref["sha256_of_customer_ids"]
+    for name in ref["columns"]:
+        values = ours[name].to_numpy(float)
+        check = ref["column_checks"][name]
+        assert values.min() == pytest.approx(check["min"], abs=1e-9), name
+        assert values.max() == pytest.approx(check["max"], abs=1e-9), name
+        assert values.sum() == pytest.approx(check["sum"], rel=1e-12, abs=1e-9), name
+        assert (values ** 2).sum() == pytest.approx(check["sum_of_squares"], rel=1e-12, abs=1e-9), name
+        if "sha256_of_whole_numbers" in check:
+            assert np.all(values == np.round(values)), name
+            assert _sha256(int(v) for v in values) == check["sha256_of_whole_numbers"], name
+    sample = ref["sample"]
+    rows = ours.loc[sample["customer_id"]]
+    assert len(rows) > 200
+    for name in ref["columns"]:
+        assert np.allclose(rows[name].to_numpy(float), sample[name], atol=1e-9), name
 
 
 def test_hand_made_log_follows_the_definitions():
@@ -38,22 +73,21 @@ def test_hand_made_log_follows_the_definitions():
     assert s.attrs["period"] == "week"
 
 
-def test_matches_lifetimes_on_the_full_cdnow_log(cdnow_log):
+def test_matches_lifetimes_on_the_full_cdnow_log(cdnow_log, oracle):
+    assert len(cdnow_log) == oracle["log_rows"]
     for freq in ("W", "D"):
-        ours = rfm_summary(cdnow_log, "customer_id", "date", "value", observation_end="1998-06-30", freq=freq)
-        theirs = summary_data_from_transaction_data(cdnow_log, "customer_id", "date", "value",
-                                                    observation_period_end="1998-06-30", freq=freq)
-        theirs = theirs.sort_index()
-        assert list(ours.index) == list(theirs.index)
-        assert np.allclose(ours[theirs.columns].to_numpy(), theirs.to_numpy(), atol=1e-9)
+        ours = rfm_summary(cdnow_log, "customer_id", "date", "value", observation_end=oracle["observation_end"],
+                           freq=freq)
+        assert list(ours.index) == sorted(ours.index)
+        assert_matches_reference(ours, oracle["summary"][freq])
 
 
-def test_calibration_holdout_matches_lifetimes(cdnow_log):
-    ours = calibration_holdout(cdnow_log, "customer_id", "date", "1997-09-30", "1998-06-30", value_col="value")
-    theirs = calibration_and_holdout_data(cdnow_log, "customer_id", "date", "1997-09-30", "1998-06-30",
-                                          freq="W", monetary_value_col="value").sort_index()
-    assert list(ours.columns) == list(theirs.columns)
-    assert np.allclose(ours.to_numpy(), theirs.to_numpy(), atol=1e-9)
+def test_calibration_holdout_matches_lifetimes(cdnow_log, oracle):
+    ref = oracle["calibration_holdout"]
+    ours = calibration_holdout(cdnow_log, "customer_id", "date", ref["calibration_end"], oracle["observation_end"],
+                               value_col="value")
+    assert list(ours.columns) == ref["columns"]
+    assert_matches_reference(ours, ref)
     assert ours["duration_holdout"].iloc[0] == 39
 
 
