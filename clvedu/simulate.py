@@ -1,53 +1,85 @@
-"""Seeded synthetic customer data for teaching: a streaming subscription panel and a membership purchase log.
+"""Seeded synthetic customer data for teaching, following each company's customer relationship.
 
 **Everything this module makes is synthetic.** It is drawn from the probability models the book teaches,
-with parameters chosen to resemble a case's published averages, so that students can practise on
-customer-level data no company publishes. Every frame carries ``attrs["synthetic"] = True`` and a note,
-and the CLI writes it to files whose names contain "synthetic". The same seed always gives the same data.
+with parameters set from a case's own figures, so that students can practise on customer-level data no
+company publishes. Every frame carries ``attrs["synthetic"] = True`` and a note, the CLI writes it to files
+whose names contain "synthetic", and the same seed always gives the same data.
 
-* :func:`subscription_panel` - a Netflix-like panel: monthly sign-up cohorts; each subscriber has a latent
-  monthly churn probability ``theta ~ beta(alpha, beta)`` (so cohorts follow the sBG model exactly) and
-  demographic, behavioural and psychographic attributes that are *correlated* with ``theta`` (heavy
-  viewers and family sharers stay longer; price-sensitive, casual and mobile-only viewers leave sooner), so
-  segments differ in value.
-* :func:`purchase_log` - a Prime-like membership: purchases follow the BG/NBD model (Poisson buying while
-  active, drop-out after each repeat purchase) and spend the Gamma-Gamma model, plus a members table.
-* :func:`subscription_panel_from_case`, :func:`purchase_log_from_case` - the same with parameters set from a
-  case's churn and revenue per member (see :func:`sbg_parameters_for_churn`).
+What a company gets depends on its ``relationship`` (:mod:`clvedu.domain.relationships`):
+
+* ``subscription`` - :func:`subscription_panel`, one row per subscriber: sign-up cohort, the case's own current
+  plans and prices (converted to the panel's period), tenure and whether they left. Each subscriber's chance of
+  leaving per period, ``theta ~ beta(alpha, beta)``, makes every cohort follow the shifted-beta-geometric (sBG)
+  model (Fader & Hardie 2007); :func:`sbg_parameters_for_churn` sets alpha and beta from the case's churn.
+  A subscription company marked ``repeat_purchases: true`` (a retail membership) also gets a purchase log.
+* ``repeat_purchase`` - :func:`purchase_log`, one row per order: buying follows the BG/NBD model (Fader,
+  Hardie & Lee 2005a: Poisson buying while active, drop-out after each repeat order) at the case's purchase
+  frequency and active retention (:func:`bgnbd_parameters_for_case`), and order values follow the Gamma-Gamma
+  model (Fader, Hardie & Lee 2005b) around the case's order value; plus a table of the customers.
+* ``contract`` - :func:`account_panel`, one row per account and one per contract term: accounts start with
+  about the case's seats at about its price per seat, may leave only when a term ends (renewal follows the
+  sBG model at the case's renewal rate) and add seats at the case's ``seat_growth`` when they renew.
+
+How a case's rate is matched (a teaching assumption, stated wherever the data are used): churn and renewal,
+which firms report for their whole base, are matched among customers with a year's tenure; active retention
+is matched for new customers over their first period, because drop-out in the BG/NBD model happens only at a
+purchase and a base-wide rate is often out of its reach.
+
+Customer attributes are drawn from ``z``, the normal score of each customer's propensity to leave (high ``z`` =
+more likely to leave), plus noise, so they carry real but imperfect information about value. Every case gets
+generic attributes (the plans' market, how the customer was won, how much they use the service, price
+sensitivity); a case folder may add its own in ``synthetic.yaml`` (see :func:`case_attributes`), which is how
+the Netflix case gets viewing hours and genres and why no other case does.
+
+Each company draws from its own random stream (:func:`company_stream`: the seed and the company id), so two
+companies never share data even when their figures are equal. :func:`simulate_case` returns every table of
+every company with the case's currency and customer noun in the column names (``order_value_gbp``,
+``client_id``), ready for ``clvedu simulate`` to write; the ``*_from_case`` functions return the same data
+with the plain column names the book uses (``customer_id``, ``value``, ``monthly_price``).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from scipy.optimize import brentq
+from scipy.special import expit, hyp2f1
 from scipy.stats import beta as beta_dist
-from scipy.stats import norm
+from scipy.stats import nbinom, norm
 
-from clvedu.units import check_range
+from clvedu.errors import InvalidInput, UserError
+from clvedu.units import ADJECTIVE, PERIODS_PER_YEAR, Money, check_range, normalise_period
 
 SYNTHETIC_NOTE = (
     "SYNTHETIC DATA generated by clvedu.simulate for teaching; not real customer records. "
-    "Parameters were chosen to resemble the case's published averages."
+    "Parameters were set from the case's figures and the teaching assumptions listed below."
 )
 
-PANEL_COLUMNS = [
-    "customer_id", "cohort", "signup_month", "plan", "monthly_price", "region", "age_band", "device",
-    "viewing_hours_monthly", "favourite_genre", "motivation", "price_sensitivity", "tenure_months",
-    "churned", "churn_propensity",
-]
+ATTRIBUTES_FILE = "synthetic.yaml"
+"""The optional file in a case folder that adds case-specific customer attributes (:func:`case_attributes`)."""
 
-DEFAULT_PLANS = {"Standard with adverts": 7.99, "Standard": 17.99, "Premium": 24.99}
-"""Illustrative monthly prices (US dollars) for three streaming tiers; pass ``plans=`` to change them."""
+TABLE_KINDS = ("subscription_panel", "purchase_log", "account_panel")
 
-REGIONS = ["North America", "Europe", "Latin America", "Asia-Pacific"]
-AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55+"]
-DEVICES = ["smart TV", "mobile", "laptop", "tablet", "games console"]
-GENRES = ["drama", "comedy", "crime", "documentary", "reality", "sci-fi & fantasy", "kids & family", "sport"]
-MOTIVATIONS = ["binge watcher", "family sharer", "casual viewer", "live-events fan"]
+_FREQ = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+_MONTHS_IN = {"month": 1, "quarter": 3, "year": 12}
+
+
+# --- seeds, labels and small helpers ----------------------------------------------------------
+
+def company_stream(seed: int, company_id: str, table: str = "") -> np.random.SeedSequence:
+    """The random stream of one company's table: the same ``seed`` gives different, independent streams to
+    different companies (and tables), and always the same stream to the same one."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+    key = (zlib.crc32(str(company_id).encode("utf-8")), zlib.crc32(table.encode("utf-8")))
+    return np.random.SeedSequence(int(seed), spawn_key=key)
 
 
 def _label(frame: pd.DataFrame, **params) -> pd.DataFrame:
@@ -57,22 +89,441 @@ def _label(frame: pd.DataFrame, **params) -> pd.DataFrame:
     return frame
 
 
-def _choose(rng: np.random.Generator, options: list[str], utilities: np.ndarray) -> np.ndarray:
-    """Multinomial-logit draws: one option per row of ``utilities`` (rows = customers, columns = options)."""
-    probs = np.exp(utilities - utilities.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
+def _choose_p(rng: np.random.Generator, options: Sequence[str], probs: np.ndarray) -> np.ndarray:
+    """One draw per row of ``probs`` (rows = customers, columns = options)."""
     u = rng.random(len(probs))[:, None]
     index = (probs.cumsum(axis=1) < u).sum(axis=1)
-    return np.asarray(options, dtype=object)[np.minimum(index, len(options) - 1)]
+    return np.asarray(list(options), dtype=object)[np.minimum(index, len(options) - 1)]
 
 
-def _month_index(label: str, name: str) -> pd.Period:
-    if not (isinstance(label, str) and re.fullmatch(r"\d{4}-\d{2}", label.strip())):
-        raise ValueError(f"{name} must be a month written YYYY-MM, such as '2021-01'; got {label!r}")
+def _softmax(utilities: np.ndarray) -> np.ndarray:
+    shifted = utilities - utilities.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def _choose(rng: np.random.Generator, options: Sequence[str], utilities: np.ndarray) -> np.ndarray:
+    """Multinomial-logit draws: one option per row of ``utilities``."""
+    return _choose_p(rng, options, _softmax(utilities))
+
+
+def _normal_scores(values: np.ndarray) -> np.ndarray:
+    """Normal scores of the ranks of ``values`` (ties broken by order), mean about 0 and spread about 1."""
+    n = len(values)
+    ranks = pd.Series(values).rank(method="first").to_numpy()
+    return norm.ppf((ranks - 0.5) / n)
+
+
+def _ids(prefix: str, n: int) -> np.ndarray:
+    width = max(6, len(str(n)))
+    return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+
+def _whole(name: str, value, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be a whole number >= {low}; got {value!r}")
+    return int(value)
+
+
+def _start_period(label: str, name: str, freq: str) -> pd.Period:
+    if not (isinstance(label, str) and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", label.strip())):
+        raise ValueError(f"{name} must be a date written YYYY-MM (or YYYY-MM-DD), such as '2021-01'; got {label!r}")
     try:
-        return pd.Period(label.strip(), freq="M")
+        return pd.Period(pd.Timestamp(label.strip()), freq=freq)
     except (ValueError, TypeError):
-        raise ValueError(f"{name} must be a month such as '2021-01'; got {label!r}") from None
+        raise ValueError(f"{name} must be a real date such as '2021-01'; got {label!r}") from None
+
+
+def _period_label(periods: pd.PeriodIndex, period: str) -> np.ndarray:
+    if period == "month":
+        return np.asarray(periods.strftime("%Y-%m"))
+    if period == "year":
+        return np.asarray(periods.strftime("%Y"))
+    if period == "quarter":
+        return np.asarray([str(p) for p in periods])
+    return np.asarray(periods.start_time.strftime("%Y-%m-%d"))
+
+
+def _periods_per_year(period: str) -> int:
+    return max(1, int(round(PERIODS_PER_YEAR[period])))
+
+
+def _weeks_in(period: str) -> float:
+    return PERIODS_PER_YEAR["week"] / PERIODS_PER_YEAR[period]
+
+
+def plural(noun: str) -> str:
+    """English plural of a customer noun: member -> members, business -> businesses, company -> companies."""
+    if re.search(r"(s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+# --- customer attributes: generic ones and a case's own (synthetic.yaml) --------------------------
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a categorical attribute and how likely a customer is to have it.
+
+    A customer's utility for the level is ``base + churn * z + sum of given bonuses``, where ``z`` is their
+    leaving propensity in standard deviations and ``given`` adds a bonus when an earlier attribute has a given
+    level (``{motivation: {family sharer: 0.5}}``). ``plan`` (subscription panels only) is a preference for
+    dearer plans among customers with this level.
+    """
+
+    name: str
+    base: float = 0.0
+    churn: float = 0.0
+    plan: float = 0.0
+    given: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A categorical customer attribute: its column, a label for the column list, its levels."""
+
+    column: str
+    label: str
+    levels: tuple[Level, ...]
+    replaces: str | None = None  # a generic column this one stands in for (only ``market``)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How much a subscriber uses the service: log-normal with ``median``, lower for those likely to leave
+    when ``churn`` is negative (the change in log usage per standard deviation of ``z``)."""
+
+    column: str
+    label: str
+    median: float
+    churn: float = -0.35
+    spread: float = 0.45
+    decimals: int = 1
+
+
+@dataclass(frozen=True)
+class TableAttributes:
+    """The case-specific attributes of one kind of table."""
+
+    usage: Usage | None = None
+    attributes: tuple[Attribute, ...] = ()
+
+
+CONSUMER_CHANNELS = Attribute("acquisition_channel", "how the {noun} was won (assumed channels)", (
+    Level("direct", 0.4, -0.2), Level("advertising", 0.3, 0.2), Level("referral", 0.0, -0.5),
+    Level("promotional offer", -0.1, 0.6)))
+"""How a consumer was won; promotions bring more who leave soon, referrals more who stay (assumptions)."""
+
+BUSINESS_CHANNELS = Attribute("acquisition_channel", "how the {noun} was won (assumed channels)", (
+    Level("direct sales", 0.5, -0.2), Level("partner", 0.1, 0.1), Level("referral", 0.0, -0.4),
+    Level("inbound enquiry", 0.2, 0.3)))
+"""How a business customer (a contract account) was won (assumptions)."""
+
+
+def _market_attribute(markets: Sequence[str]) -> Attribute | None:
+    markets = list(dict.fromkeys(m for m in markets if m))
+    if not markets:
+        return None
+    return Attribute("market", "market whose prices the {noun} pays (from the case's plans)",
+                     tuple(Level(m) for m in markets))
+
+
+def _draw_attributes(rng: np.random.Generator, z: np.ndarray, attributes: Sequence[Attribute]) -> dict[str, np.ndarray]:
+    drawn: dict[str, np.ndarray] = {}
+    for attr in attributes:
+        utilities = np.empty((len(z), len(attr.levels)))
+        for j, level in enumerate(attr.levels):
+            u = level.base + level.churn * z
+            for column, bonuses in level.given.items():
+                for value, bonus in bonuses.items():
+                    u = u + bonus * (drawn[column] == value)
+            utilities[:, j] = u
+        drawn[attr.column] = _choose(rng, [lv.name for lv in attr.levels], utilities).astype(str)
+    return drawn
+
+
+_ATTR_KEYS = {"column", "label", "levels", "replaces"}
+_LEVEL_KEYS = {"base", "churn", "plan", "given"}
+_USAGE_KEYS = {"column", "label", "median", "churn", "spread", "decimals"}
+_COLUMN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _number(value, where: str, *, low: float | None = None, low_inclusive: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidInput(f"{where}: must be a number; got {value!r}")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        raise InvalidInput(f"{where}: must be {'at least' if low_inclusive else 'above'} {low:g}; got {value!r}")
+    return float(value)
+
+
+def _text(value, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{where}: must be a non-empty text; got {value!r}")
+    return value.strip()
+
+
+def _mapping(value, where: str, allowed: set[str] | None = None) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where}: must be a mapping; got {type(value).__name__}")
+    if allowed is not None:
+        unknown = sorted(set(map(str, value)) - allowed)
+        if unknown:
+            raise InvalidInput(f"{where}.{unknown[0]}: unknown field; allowed: {', '.join(sorted(allowed))}")
+    return value
+
+
+def _column_name(value, where: str, reserved: set[str], seen: set[str]) -> str:
+    name = _text(value, where)
+    if not _COLUMN.match(name):
+        raise InvalidInput(f"{where}: a column name is lower case letters, digits and _, starting with a letter; got {name!r}")
+    if name in reserved or name in seen:
+        raise InvalidInput(f"{where}: column {name!r} is already in the table; choose another name")
+    seen.add(name)
+    return name
+
+
+def _parse_table(data, where: str, kind: str) -> TableAttributes:
+    allowed = {"usage", "attributes"} if kind == "subscription_panel" else {"attributes"}
+    data = _mapping(data, where, allowed)
+    reserved = set(_RESERVED[kind])
+    seen: set[str] = set()
+    usage = None
+    if "usage" in data:
+        u = _mapping(data["usage"], f"{where}.usage", _USAGE_KEYS)
+        for key in ("column", "label", "median"):
+            if key not in u:
+                raise InvalidInput(f"{where}.usage.{key}: field required")
+        decimals = u.get("decimals", 1)
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+            raise InvalidInput(f"{where}.usage.decimals: must be a whole number from 0 to 6; got {decimals!r}")
+        usage = Usage(
+            column=_column_name(u["column"], f"{where}.usage.column", reserved, seen),
+            label=_text(u["label"], f"{where}.usage.label"),
+            median=_number(u["median"], f"{where}.usage.median", low=0.0, low_inclusive=False),
+            churn=_number(u.get("churn", -0.35), f"{where}.usage.churn"),
+            spread=_number(u.get("spread", 0.45), f"{where}.usage.spread", low=0.0),
+            decimals=decimals,
+        )
+    attributes = []
+    items = data.get("attributes", [])
+    if not isinstance(items, list):
+        raise InvalidInput(f"{where}.attributes: must be a list of attributes; got {type(items).__name__}")
+    for i, item in enumerate(items):
+        at = f"{where}.attributes[{i}]"
+        item = _mapping(item, at, _ATTR_KEYS)
+        for key in ("column", "levels"):
+            if key not in item:
+                raise InvalidInput(f"{at}.{key}: field required")
+        replaces = item.get("replaces")
+        if replaces is not None and replaces != "market":
+            raise InvalidInput(f"{at}.replaces: only 'market' can be replaced; got {replaces!r}")
+        column = _column_name(item["column"], f"{at}.column", reserved - ({"market"} if replaces else set()), seen)
+        levels_in = _mapping(item["levels"], f"{at}.levels")
+        if len(levels_in) < 2:
+            raise InvalidInput(f"{at}.levels: give at least two levels")
+        levels = []
+        for name, spec in levels_in.items():
+            lw = f"{at}.levels.{name}"
+            spec = {} if spec is None else _mapping(spec, lw, _LEVEL_KEYS)
+            given: dict[str, dict[str, float]] = {}
+            for col, bonuses in _mapping(spec.get("given", {}), f"{lw}.given").items():
+                earlier = {a.column: a for a in attributes}
+                if col not in earlier:
+                    raise InvalidInput(f"{lw}.given.{col}: must name an attribute listed earlier; "
+                                    f"earlier: {', '.join(earlier) or 'none'}")
+                names = {lv.name for lv in earlier[col].levels}
+                given[col] = {}
+                for value, bonus in _mapping(bonuses, f"{lw}.given.{col}").items():
+                    if str(value) not in names:
+                        raise InvalidInput(f"{lw}.given.{col}.{value}: not a level of {col}; levels: {', '.join(names)}")
+                    given[col][str(value)] = _number(bonus, f"{lw}.given.{col}.{value}")
+            if "plan" in spec and kind != "subscription_panel":
+                raise InvalidInput(f"{lw}.plan: plan preferences apply to subscription panels only")
+            levels.append(Level(_text(str(name), lw), _number(spec.get("base", 0.0), f"{lw}.base"),
+                                _number(spec.get("churn", 0.0), f"{lw}.churn"),
+                                _number(spec.get("plan", 0.0), f"{lw}.plan"), given))
+        label = _text(item.get("label", column.replace("_", " ")), f"{at}.label")
+        attributes.append(Attribute(column, label, tuple(levels), replaces))
+    return TableAttributes(usage, tuple(attributes))
+
+
+def load_attributes(path: str | Path) -> dict[str, TableAttributes]:
+    """Read a ``synthetic.yaml``: ``{subscription_panel|purchase_log|account_panel: {usage?, attributes}}``.
+
+    ``usage`` (subscription panels) replaces the generic ``active_days_<period>`` column; each entry of
+    ``attributes`` adds a categorical column ``{column, label, levels: {name: {base, churn, plan, given}},
+    replaces: market}``. A file that cannot be read raises :class:`~clvedu.errors.UserError`; a field that
+    breaks a rule :class:`~clvedu.errors.InvalidInput`; both name the file and the field.
+    """
+    from clvedu.io import load_yaml
+
+    file = Path(path)
+    try:
+        if file.stat().st_size > 1_000_000:
+            raise UserError(f"{file}: larger than 1 MB; a synthetic.yaml lists a few attributes")
+        data = load_yaml(file.read_text(encoding="utf-8"), str(file))
+    except OSError as exc:
+        raise UserError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except UserError:
+        raise
+    except Exception as exc:  # a YAML syntax error
+        mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None)
+        if mark is not None and problem:
+            raise UserError(f"{file}: line {mark.line + 1}: not valid YAML ({problem})") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{file}: not valid YAML ({first})") from None
+    if data is None:
+        return {}
+    try:
+        data = _mapping(data, "top level", set(TABLE_KINDS))
+        return {kind: _parse_table(value, kind, kind) for kind, value in data.items()}
+    except UserError as exc:
+        raise type(exc)(f"{file}: {exc}") from None
+
+
+def case_attributes(case) -> dict[str, TableAttributes]:
+    """The case's own attributes from ``synthetic.yaml`` in its folder; ``{}`` when it has none."""
+    folder = getattr(case, "path", None)
+    if folder is None:
+        return {}
+    folder = Path(folder)
+    file = (folder.parent if folder.is_file() else folder) / ATTRIBUTES_FILE
+    return load_attributes(file) if file.is_file() else {}
+
+
+# --- sBG parameters ---------------------------------------------------------------------------
+
+def sbg_parameters_for_churn(churn: float, heterogeneity: float = 0.5, *, tenure_periods: int = 12) -> tuple[float, float]:
+    """sBG (alpha, beta) whose churn among customers with ``tenure_periods`` periods of tenure equals ``churn``.
+
+    Reported churn and renewal rates describe a firm's whole base, which is dominated by long-standing, loyal
+    customers. We match ``churn`` (per period) to the sBG churn at the renewal after ``tenure_periods``
+    periods (12 for a monthly rate: a year's tenure): ``alpha / (alpha + beta + tenure_periods)``, and set
+    the spread by ``heterogeneity`` = 1 / (alpha + beta), the "polarisation" of churn probabilities
+    (0 = everyone alike; larger = more spread; 0.5 is a moderate choice). Solving
+    ``c = alpha / (1/h + k)`` gives ``alpha = c (1/h + k)`` and ``beta = 1/h - alpha``. This is a teaching
+    assumption, stated wherever the simulated data are used.
+    """
+    c = float(check_range("churn", churn, 0.0, 1.0, low_inclusive=False, high_inclusive=False))
+    h = float(check_range("heterogeneity", heterogeneity, 0.0, None, low_inclusive=False))
+    k = _whole("tenure_periods", tenure_periods, 0)
+    total = 1.0 / h
+    alpha = c * (total + k)
+    beta = total - alpha
+    if beta <= 0:
+        raise ValueError(
+            f"churn {c:.3f} per period is too high for heterogeneity {h:g}: lower the heterogeneity below "
+            f"{(1 - c) / (c * k) if k else float('inf'):.3g} (alpha + beta must exceed alpha)"
+        )
+    return alpha, beta
+
+
+def _feasible_heterogeneity(churn: float, heterogeneity: float, k: int) -> float:
+    """``heterogeneity``, lowered if needed so that :func:`sbg_parameters_for_churn` can match ``churn``."""
+    if k == 0:
+        return heterogeneity
+    limit = (1.0 - churn) / (churn * k)
+    return heterogeneity if heterogeneity < limit else 0.8 * limit
+
+
+# --- plans --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlanOption:
+    """A plan a synthetic subscriber can be on: its name, market and price per panel period."""
+
+    name: str
+    market: str | None
+    price: float
+
+
+_ADD_ON = re.compile(r"\badd[- ]?on\b", re.IGNORECASE)
+
+
+def current_plans(case, company_id: str, period: str) -> list[PlanOption]:
+    """The company's plans still on sale, with prices per ``period``.
+
+    A plan is on sale when it has a period (``per``), no ``effective_until`` and is the latest price of its
+    name in its market; add-ons (``add-on`` in the name or note) are left out, since nobody joins on one.
+    Prices are converted with :class:`clvedu.units.Money` (``139 a year = 11.58 a month``), to the cent.
+    """
+    period = normalise_period(period)
+    latest: dict[tuple[str, str], Any] = {}
+    for plan in getattr(case.companies[company_id], "plans", []) or []:
+        if plan.per is None or plan.effective_until is not None:
+            continue
+        if _ADD_ON.search(plan.name) or (plan.note and _ADD_ON.search(plan.note)):
+            continue
+        key = (plan.name, plan.market)
+        if key not in latest or (plan.effective_from or "") >= (latest[key].effective_from or ""):
+            latest[key] = plan
+    return [PlanOption(p.name, p.market, round(float(np.asarray(Money(p.price, p.per).to(period).value)), 2))
+            for p in latest.values()]
+
+
+def _plan_options(plans) -> list[PlanOption]:
+    if isinstance(plans, Mapping):
+        options = [PlanOption(str(name), None, price) for name, price in plans.items()]
+    else:
+        options = [p if isinstance(p, PlanOption) else PlanOption(*p) for p in plans]
+    if not options:
+        raise ValueError("plans must name at least one plan and its price")
+    for p in options:
+        check_range(f"price of plan {p.name!r}", p.price, 0.0, None)
+    return options
+
+
+def _calibrated_plan_probabilities(prefs: np.ndarray, spread: np.ndarray, allowed: np.ndarray,
+                                   prices: np.ndarray, target: float | None) -> tuple[np.ndarray, float, bool]:
+    """Plan probabilities per customer, tilted towards dearer (``tilt > 0``) or cheaper plans so that the
+    expected average price equals ``target``; (probabilities, tilt, whether the target was reached)."""
+
+    def probs(tilt: float) -> np.ndarray:
+        u = np.where(allowed, prefs + tilt * spread[None, :], -np.inf)
+        return _softmax(u)
+
+    if target is None or len(prices) == 1 or np.ptp(prices) == 0:
+        p = probs(0.0)
+        return p, 0.0, target is None or bool(np.isclose(float((p @ prices).mean()), target, atol=0.005))
+
+    def gap(tilt: float) -> float:
+        return float((probs(tilt) @ prices).mean()) - target
+
+    lo, hi = -60.0, 60.0
+    if gap(lo) > 0 or gap(hi) < 0:
+        return probs(0.0), 0.0, False
+    tilt = brentq(gap, lo, hi, xtol=1e-10)
+    return probs(tilt), float(tilt), True
+
+
+# --- subscription panels -------------------------------------------------------------------------
+
+def _panel_names(period: str) -> dict[str, str]:
+    adj = ADJECTIVE[period]
+    return {"signup": f"signup_{period}", "tenure": f"tenure_{period}s", "price": f"{adj}_price",
+            "usage": f"active_days_{adj}"}
+
+
+_RESERVED = {
+    "subscription_panel": {"customer_id", "cohort", "plan", "price_sensitivity", "churned", "churn_propensity",
+                           "acquisition_channel", "market"}
+    | {v for p in _FREQ for v in _panel_names(p).values()},
+    "purchase_log": {"customer_id", "joined", "market", "acquisition_channel", "orders", "dropout_probability",
+                     "mean_order_value", "dropped_out", "date", "value"}
+    | {f"purchase_rate_{ADJECTIVE[p]}" for p in _FREQ},
+    "account_panel": {"customer_id", "start_date", "market", "acquisition_channel", "seats_at_start", "seats",
+                      "terms_started", "terms_renewed", "left", "left_on", "non_renewal_probability", "term",
+                      "term_start", "term_end", "contract_value", "outcome"}
+    | {f"price_per_seat_{ADJECTIVE[p]}" for p in _FREQ} | {f"contract_value_{ADJECTIVE[p]}" for p in _FREQ},
+}
 
 
 def subscription_panel(
@@ -81,112 +532,143 @@ def subscription_panel(
     alpha: float,
     beta: float,
     first_cohort: str = "2021-01",
-    cohorts: int = 24,
+    cohorts: int | None = None,
     observation_end: str | None = None,
-    seed: int = 0,
-    plans: dict[str, float] | None = None,
+    seed: int | np.random.SeedSequence = 0,
+    plans: Mapping[str, float] | Sequence[PlanOption] | None = None,
     id_prefix: str = "S",
+    period: str = "month",
+    target_price: float | None = None,
+    attributes: TableAttributes | None = None,
 ) -> pd.DataFrame:
-    """A synthetic subscription panel, one row per subscriber, with exactly the columns in :data:`PANEL_COLUMNS`.
+    """A synthetic subscription panel, one row per subscriber, in periods of ``period`` (default ``month``).
 
-    Subscribers join evenly over ``cohorts`` monthly cohorts starting ``first_cohort``; the panel is observed up
-    to ``observation_end`` (a month, default twelve months after the last cohort). Each subscriber's monthly
-    churn probability ``churn_propensity`` is drawn from beta(``alpha``, ``beta``); they pay in their sign-up
-    month and renew each month with probability 1 - churn_propensity. ``tenure_months`` counts months paid up
-    to the observation end; ``churned`` says whether they left by then. ``churn_propensity`` is known only
-    because the data are simulated: a real company never sees it.
+    Subscribers join evenly over ``cohorts`` sign-up periods starting ``first_cohort`` (default two years'
+    worth); the panel is observed up to ``observation_end`` (default a year after the last cohort, at least
+    three periods). Each subscriber's churn probability per period, ``churn_propensity``, is drawn from
+    beta(``alpha``, ``beta``); they pay in their sign-up period and renew each period with probability
+    1 - churn_propensity. ``tenure_<period>s`` counts periods paid up to the observation end; ``churned`` says
+    whether they left by then. ``churn_propensity`` is known only because the data are simulated.
 
-    Attributes are drawn from the normal score ``z`` of each subscriber's churn rank (high ``z`` = more likely to
-    leave) plus noise, so they carry real but imperfect information about churn.
+    ``plans`` are :class:`PlanOption` (name, market, price per ``period``) or a mapping of name to price.
+    Price-sensitive subscribers lean to cheaper plans; when ``target_price`` is given, every subscriber's plan
+    choice is tilted by one common amount so that the expected average price equals it (when it lies between
+    the cheapest and dearest plan; ``attrs["price_calibrated"]`` says whether it did). Columns for a monthly
+    panel: customer_id, cohort, signup_month, plan, monthly_price, market (when the plans name markets),
+    acquisition_channel, active_days_monthly (or the case's usage column), price_sensitivity, the case's own
+    attributes, tenure_months, churned, churn_propensity.
     """
-    n = int(n_customers)
-    if n < 1:
-        raise ValueError(f"n_customers must be at least 1; got {n_customers!r}")
+    n = _whole("n_customers", n_customers)
     check_range("alpha", alpha, 0.0, None, low_inclusive=False)
     check_range("beta", beta, 0.0, None, low_inclusive=False)
-    if int(cohorts) < 1:
-        raise ValueError(f"cohorts must be at least 1; got {cohorts!r}")
-    first = _month_index(first_cohort, "first_cohort")
-    last_cohort = first + (int(cohorts) - 1)
-    end = last_cohort + 12 if observation_end is None else _month_index(observation_end, "observation_end")
+    period = normalise_period(period)
+    freq = _FREQ[period]
+    per_year = _periods_per_year(period)
+    cohorts = max(4, 2 * per_year) if cohorts is None else _whole("cohorts", cohorts)
+    first = _start_period(first_cohort, "first_cohort", freq)
+    last_cohort = first + (cohorts - 1)
+    end = (last_cohort + max(3, per_year) if observation_end is None
+           else _start_period(observation_end, "observation_end", freq))
     if end < last_cohort:
         raise ValueError(f"observation_end {end} is before the last cohort {last_cohort}")
-    last_month = (end - first).n
-    plans = dict(DEFAULT_PLANS if plans is None else plans)
-    if not plans:
-        raise ValueError("plans must name at least one plan and its monthly price")
-    for name, price in plans.items():
-        check_range(f"price of plan {name!r}", price, 0.0, None, low_inclusive=False)
+    last = (end - first).n
+    options = _plan_options({"Plan A": 8.0, "Plan B": 12.0, "Plan C": 18.0} if plans is None else plans)
+    attributes = attributes or TableAttributes()
+    names = _panel_names(period)
 
     rng = np.random.default_rng(seed)
     theta = np.clip(rng.beta(alpha, beta, n), 1e-12, 1.0)
     z = norm.ppf(np.clip(beta_dist.cdf(theta, alpha, beta), 1e-9, 1 - 1e-9))
-
-    signup = np.sort(rng.integers(0, int(cohorts), n))
-    # numpy's geometric counts trials up to and including the first "success" (leaving): months paid.
+    signup = np.sort(rng.integers(0, cohorts, n))
+    # numpy's geometric counts trials up to and including the first "success" (leaving): periods paid.
     lifetime = rng.geometric(theta)
-    opportunities = last_month - signup
+    opportunities = last - signup
     churned = lifetime <= opportunities
     tenure = np.where(churned, lifetime, opportunities + 1)
 
-    def noise(scale=1.0):
-        return rng.normal(0.0, scale, n)
+    price_sensitivity = expit(0.9 * z + rng.normal(0.0, 0.8, n))
+    if attributes.usage is None:
+        days = max(1, int(round(365.0 / PERIODS_PER_YEAR[period])))
+        usage_col, usage = names["usage"], rng.binomial(days, expit(-0.2 - 0.8 * z + rng.normal(0.0, 0.8, n)))
+    else:
+        spec = attributes.usage
+        usage_col = spec.column
+        usage = np.round(np.exp(np.log(spec.median) + spec.churn * z + rng.normal(0.0, spec.spread, n)), spec.decimals)
+    replaced = {a.replaces for a in attributes.attributes}
+    market_attr = None if "market" in replaced else _market_attribute([p.market for p in options])
+    generic = [CONSUMER_CHANNELS] + ([market_attr] if market_attr else [])
+    drawn = _draw_attributes(rng, z, generic)
+    drawn.update(_draw_attributes(rng, z, attributes.attributes))
 
-    price_sensitivity = expit(0.9 * z + noise(0.8))
-    viewing = np.exp(3.1 - 0.35 * z + noise(0.45))
-    n_opt = np.ones((n, 1))
-    motivation = _choose(rng, MOTIVATIONS, np.column_stack([
-        0.3 - 0.3 * z, 0.2 - 0.8 * z, 0.2 + 0.8 * z, -0.6 + 0.5 * z]) + 0 * n_opt)
-    plan_names = list(plans)
-    ranks = np.argsort(np.argsort([plans[p] for p in plan_names]))  # 0 = cheapest
-    spread = ranks / max(len(plan_names) - 1, 1)
-    plan_util = (1.0 - 2.2 * spread)[None, :] * (price_sensitivity[:, None] - 0.5) * 4.0 + 0.4 * (
-        (motivation == "family sharer")[:, None] * spread[None, :])
-    plan = _choose(rng, plan_names, plan_util)
-    region = _choose(rng, REGIONS, np.column_stack([0.6 - 0.2 * z, 0.5 + 0 * z, -0.2 + 0.3 * z, 0.0 + 0.2 * z]))
-    age_band = _choose(rng, AGE_BANDS, np.column_stack([0.4 * z, 0.5 + 0.2 * z, 0.4 + 0 * z, 0.1 - 0.2 * z, -0.2 - 0.3 * z]))
-    family = (motivation == "family sharer").astype(float)
-    live = (motivation == "live-events fan").astype(float)
-    device = _choose(rng, DEVICES, np.column_stack([
-        0.8 - 0.4 * z + 0.5 * family, 0.2 + 0.6 * z, 0.0 + 0 * z, -0.3 + 0.3 * family, -0.8 + 0.3 * live]))
-    genre = _choose(rng, GENRES, np.column_stack([
-        0.5 + 0 * z, 0.3 + 0 * z, 0.3 + 0 * z, -0.2 - 0.2 * z, -0.1 + 0.2 * z, 0.0 - 0.1 * z,
-        -0.5 + 1.8 * family, -0.8 + 2.2 * live]))
+    prices = np.array([p.price for p in options], dtype=float)
+    spread = (prices - prices.min()) / (np.ptp(prices) or 1.0)
+    pref_dear = -3.0 * (price_sensitivity - 0.5)
+    for attr in attributes.attributes:
+        for level in attr.levels:
+            if level.plan:
+                pref_dear = pref_dear + level.plan * (drawn[attr.column] == level.name)
+    prefs = pref_dear[:, None] * spread[None, :]
+    if market_attr is not None:
+        allowed = np.column_stack([(drawn["market"] == p.market) | (p.market is None) for p in options])
+    else:
+        allowed = np.ones((n, len(options)), dtype=bool)
+    probs, tilt, calibrated = _calibrated_plan_probabilities(prefs, spread, allowed, prices, target_price)
+    index = _choose_p(rng, list(range(len(options))), probs).astype(int)
 
-    month_labels = pd.period_range(first, periods=int(cohorts), freq="M").strftime("%Y-%m")
-    width = max(6, len(str(n)))
-    frame = pd.DataFrame({
-        "customer_id": [f"{id_prefix}{i:0{width}d}" for i in range(1, n + 1)],
-        "cohort": np.asarray(month_labels)[signup],
-        "signup_month": signup.astype(int),
-        "plan": plan.astype(str),
-        "monthly_price": np.array([plans[p] for p in plan], dtype=float),
-        "region": region.astype(str),
-        "age_band": age_band.astype(str),
-        "device": device.astype(str),
-        "viewing_hours_monthly": np.round(viewing, 1),
-        "favourite_genre": genre.astype(str),
-        "motivation": motivation.astype(str),
-        "price_sensitivity": np.round(price_sensitivity, 3),
-        "tenure_months": tenure.astype(int),
-        "churned": churned.astype(bool),
-        "churn_propensity": theta,
-    }, columns=PANEL_COLUMNS)
-    for col in ("customer_id", "cohort", "plan", "region", "age_band", "device", "favourite_genre", "motivation"):
-        frame[col] = frame[col].astype(str)
-    frame.attrs["observation_month"] = int(last_month)
+    labels = _period_label(pd.period_range(first, periods=cohorts, freq=freq), period)
+    columns: dict[str, Any] = {
+        "customer_id": _ids(id_prefix, n).astype(str),
+        "cohort": np.asarray(labels)[signup].astype(str),
+        names["signup"]: signup.astype(int),
+        "plan": np.array([options[i].name for i in index], dtype=object).astype(str),
+        names["price"]: prices[index],
+    }
+    if market_attr is not None:
+        columns["market"] = drawn["market"]
+    columns["acquisition_channel"] = drawn["acquisition_channel"]
+    columns[usage_col] = usage
+    columns["price_sensitivity"] = np.round(price_sensitivity, 3)
+    for attr in attributes.attributes:
+        columns[attr.column] = drawn[attr.column]
+    columns[names["tenure"]] = tenure.astype(int)
+    columns["churned"] = churned.astype(bool)
+    columns["churn_propensity"] = theta
+    frame = pd.DataFrame(columns)
+    if period == "month":
+        frame.attrs["observation_month"] = int(last)
+    frame.attrs["observation_index"] = int(last)
     frame.attrs["observation_end"] = str(end)
-    frame.attrs["period"] = "month"
-    return _label(frame, alpha=float(alpha), beta=float(beta), first_cohort=str(first), cohorts=int(cohorts),
-                  observation_end=str(end), seed=seed, n_customers=n)
+    frame.attrs["period"] = period
+    frame.attrs["price_calibrated"] = bool(calibrated)
+    frame.attrs["target_price"] = target_price
+    frame.attrs["money_columns"] = [names["price"]]
+    frame.attrs["labels"] = {attr.column: attr.label for attr in attributes.attributes}
+    if attributes.usage is not None:
+        frame.attrs["labels"][usage_col] = attributes.usage.label
+    return _label(frame, alpha=float(alpha), beta=float(beta), period=period, first_cohort=str(first),
+                  cohorts=cohorts, observation_end=str(end), n_customers=n, plans=len(options),
+                  plan_tilt=round(tilt, 4), **_seed_param(seed))
 
+
+def _seed_param(seed) -> dict:
+    if isinstance(seed, np.random.SeedSequence):
+        return {"seed": int(seed.entropy)}
+    return {"seed": seed}
+
+
+# --- purchase logs --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class PurchaseData:
-    """A synthetic purchase log (``transactions``: customer_id, date, value) and its ``members`` table."""
+    """A synthetic purchase log (``transactions``: customer_id, date, value) and its customers table
+    (``members``, also available as ``customers``)."""
 
     transactions: pd.DataFrame
     members: pd.DataFrame
+
+    @property
+    def customers(self) -> pd.DataFrame:
+        return self.members
 
 
 def purchase_log(
@@ -202,30 +684,38 @@ def purchase_log(
     start: str = "2024-01-01",
     weeks: int = 78,
     join_weeks: int = 13,
-    seed: int = 0,
+    seed: int | np.random.SeedSequence = 0,
     id_prefix: str = "P",
+    period: str = "week",
+    markets: Sequence[str] = (),
+    attributes: TableAttributes | None = None,
 ) -> PurchaseData:
     """Synthetic transactions from the BG/NBD model (time in weeks) with Gamma-Gamma spend.
 
-    Member i joins with a first purchase at a uniform time in the first ``join_weeks`` weeks after ``start``.
+    Customer i joins with a first purchase at a uniform time in the first ``join_weeks`` weeks after ``start``.
     While active they buy at Poisson rate ``lambda_i ~ gamma(r, rate alpha)`` per week; after each *repeat*
     purchase they become inactive for good with probability ``p_i ~ beta(a, b)``. Each purchase's value is
-    ``gamma(p, rate nu_i)`` with ``nu_i ~ gamma(q, rate v)``, so the member's mean spend is ``p / nu_i``.
-    The log runs ``weeks`` weeks. The ``members`` table holds the latent rates (known only because simulated)
-    and attributes correlated with them (Prime Video viewers buy more often).
+    ``gamma(p, rate nu_i)`` with ``nu_i ~ gamma(q, rate v)``, so the customer's mean spend is ``p / nu_i``
+    and the population's ``p v / (q - 1)``. The log runs ``weeks`` weeks.
+
+    The customers table holds when each joined, generic attributes (``market`` from ``markets``, how they were
+    won) and the case's own, the number of orders in the log, and what only a simulation knows: the purchase
+    rate per ``period`` while active, the drop-out probability, the mean order value and the date they dropped
+    out (empty while still active at the end of the log).
     """
-    n = int(n_customers)
-    if n < 1:
-        raise ValueError(f"n_customers must be at least 1; got {n_customers!r}")
+    n = _whole("n_customers", n_customers)
     for name, value in dict(r=r, alpha=alpha, a=a, b=b, p=p, q=q, v=v).items():
         check_range(name, value, 0.0, None, low_inclusive=False)
-    if int(weeks) < 1 or not (0 < int(join_weeks) <= int(weeks)):
-        raise ValueError(f"weeks must be >= 1 and join_weeks between 1 and weeks; "
-                         f"got weeks={weeks}, join_weeks={join_weeks}")
+    weeks = _whole("weeks", weeks)
+    join_weeks = _whole("join_weeks", join_weeks)
+    if join_weeks > weeks:
+        raise ValueError(f"join_weeks must not exceed weeks; got join_weeks={join_weeks}, weeks={weeks}")
     try:
         start_ts = pd.Timestamp(start)
     except (ValueError, TypeError):
         raise ValueError(f"start must be a date such as '2024-01-01'; got {start!r}") from None
+    period = normalise_period(period)
+    attributes = attributes or TableAttributes()
 
     rng = np.random.default_rng(seed)
     rate = rng.gamma(r, 1.0 / alpha, n)
@@ -237,6 +727,7 @@ def purchase_log(
     customer_parts = [np.arange(n)]
     time_parts = [joined]
     current = joined.copy()
+    dropped_at = np.full(n, np.nan)
     active = np.arange(n)
     while active.size:
         current_active = current[active] + rng.exponential(1.0, active.size) / np.maximum(rate[active], 1e-300)
@@ -246,99 +737,577 @@ def purchase_log(
         time_parts.append(current_active)
         current[active] = current_active
         stays = rng.random(active.size) >= dropout[active]
+        dropped_at[active[~stays]] = current_active[~stays]
         active = active[stays]
     who = np.concatenate(customer_parts)
     when = np.concatenate(time_parts)
     value = rng.gamma(p, 1.0 / nu[who])
     order = np.lexsort((when, who))
-    width = max(6, len(str(n)))
-    ids = np.array([f"{id_prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    ids = _ids(id_prefix, n)
+
+    def dates(weeks_from_start: np.ndarray) -> pd.Series:
+        return pd.Series(start_ts + pd.to_timedelta(np.floor(weeks_from_start * 7.0), unit="D")).astype("datetime64[ns]")
+
     transactions = pd.DataFrame({
         "customer_id": ids[who[order]].astype(str),
-        "date": (start_ts + pd.to_timedelta(np.floor(when[order] * 7.0), unit="D")).astype("datetime64[ns]"),
+        "date": dates(when[order]).to_numpy(),
         "value": np.round(value[order], 2),
     })
     transactions = transactions[transactions["value"] > 0].reset_index(drop=True)
 
-    z_rate = norm.ppf(np.clip(pd.Series(rate).rank(pct=True).to_numpy() - 0.5 / n, 1e-9, 1 - 1e-9))
-    video_hours = np.round(np.exp(0.8 + 0.5 * z_rate + rng.normal(0, 0.6, n)), 1)
-    members = pd.DataFrame({
-        "customer_id": ids.astype(str),
-        "joined": (start_ts + pd.to_timedelta(np.floor(joined * 7.0), unit="D")).astype("datetime64[ns]"),
-        "age_band": _choose(rng, AGE_BANDS, np.column_stack([-0.3 + 0 * z_rate, 0.5 + 0.2 * z_rate, 0.5 + 0.2 * z_rate,
-                                                            0.2 + 0 * z_rate, 0.0 - 0.3 * z_rate])).astype(str),
-        "region": _choose(rng, REGIONS, np.tile([0.8, 0.6, -0.2, 0.1], (n, 1))).astype(str),
-        "household_size": 1 + rng.poisson(np.exp(0.3 + 0.2 * z_rate)),
-        "prime_video_hours_weekly": video_hours,
-        "purchase_rate_weekly": rate,
-        "dropout_probability": dropout,
-        "mean_spend": p / nu,
-    })
-    transactions = _label(transactions, r=r, alpha=alpha, a=a, b=b, p=p, q=q, v=v, start=str(start_ts.date()),
-                          weeks=int(weeks), seed=seed, n_customers=n)
-    transactions.attrs["observation_end"] = str((start_ts + pd.Timedelta(weeks=int(weeks)) - pd.Timedelta(days=1)).date())
-    members = _label(members, **transactions.attrs["parameters"])
+    z = _normal_scores(dropout)
+    market_attr = None if any(a.replaces == "market" for a in attributes.attributes) else _market_attribute(markets)
+    drawn = _draw_attributes(rng, z, [CONSUMER_CHANNELS] + ([market_attr] if market_attr else []))
+    drawn.update(_draw_attributes(rng, z, attributes.attributes))
+    counts = transactions["customer_id"].value_counts()
+    adj = ADJECTIVE[period]
+    columns: dict[str, Any] = {"customer_id": ids.astype(str), "joined": dates(joined).to_numpy()}
+    if market_attr is not None:
+        columns["market"] = drawn["market"]
+    columns["acquisition_channel"] = drawn["acquisition_channel"]
+    for attr in attributes.attributes:
+        columns[attr.column] = drawn[attr.column]
+    columns["orders"] = counts.reindex(ids.astype(str), fill_value=0).to_numpy().astype(int)
+    columns[f"purchase_rate_{adj}"] = np.round(rate * _weeks_in(period), 6)
+    columns["dropout_probability"] = np.round(dropout, 6)
+    columns["mean_order_value"] = np.round(p / nu, 2)
+    columns["dropped_out"] = dates(dropped_at).to_numpy()
+    members = pd.DataFrame(columns)
+    params = dict(r=float(r), alpha=float(alpha), a=float(a), b=float(b), p=float(p), q=float(q), v=float(v),
+                  start=str(start_ts.date()), weeks=weeks, join_weeks=join_weeks, n_customers=n, **_seed_param(seed))
+    transactions = _label(transactions, **params)
+    transactions.attrs["observation_end"] = str((start_ts + pd.Timedelta(weeks=weeks) - pd.Timedelta(days=1)).date())
+    transactions.attrs["money_columns"] = ["value"]
+    transactions.attrs["period"] = "week"
+    members = _label(members, **params)
+    members.attrs["money_columns"] = ["mean_order_value"]
+    members.attrs["period"] = period
+    members.attrs["labels"] = {attr.column: attr.label for attr in attributes.attributes}
     return PurchaseData(transactions, members)
+
+
+MEMBERSHIP_PURCHASING = dict(r=1.0, alpha=5.0, a=0.8, b=8.0, p=4.0, q=4.0, v=24.0)
+"""Default purchase-log parameters for a retail membership whose case gives no purchase figures (assumptions,
+not estimates; time in weeks): about 0.2 orders a week (about ten a year) while active, a mean spend per order
+of about 32 in the case currency (p v / (q - 1)) and an average drop-out chance of about 9% after each repeat
+order."""
+
+PRIME_LIKE_PURCHASING = MEMBERSHIP_PURCHASING
+"""The earlier name of :data:`MEMBERSHIP_PURCHASING`."""
+
+SPEND_SHAPE = dict(p=4.0, q=4.0)
+"""Gamma-Gamma shapes for spend (assumptions): an order's value varies around the customer's own mean with a
+coefficient of variation of 1/2 (p = 4), and customers' means vary with finite spread (q = 4 > 2)."""
+
+
+def gamma_gamma_parameters(order_value: float, *, p: float = SPEND_SHAPE["p"], q: float = SPEND_SHAPE["q"]) -> dict:
+    """Gamma-Gamma (p, q, v) whose population mean spend per order, ``p v / (q - 1)``, is ``order_value``."""
+    value = float(check_range("order_value", order_value, 0.0, None, low_inclusive=False))
+    check_range("q", q, 1.0, None, low_inclusive=False)
+    return dict(p=float(p), q=float(q), v=value * (q - 1.0) / p)
+
+
+def bgnbd_survival(weeks: float, r: float, alpha: float, a: float, b: float) -> float:
+    """Share of new BG/NBD customers still active ``weeks`` after their first purchase.
+
+    With rate lambda and drop-out probability p, drop-out (after a purchase) comes at rate lambda p, so
+    P(active at t) = E[exp(-lambda p t)] = E_p[(alpha / (alpha + p t))^r] = 2F1(r, a; a + b; -t / alpha).
+    """
+    return float(hyp2f1(r, a, a + b, -float(weeks) / alpha))
+
+
+def bgnbd_parameters_for_case(purchase_frequency: float, active_retention: float, period: str, *,
+                              heterogeneity: float = 0.5, purchase_shape: float = 1.0) -> dict:
+    """BG/NBD (r, alpha, a, b), time in weeks, for a case's purchase frequency and active retention.
+
+    * The mean purchase rate while active, ``r / alpha``, is ``purchase_frequency`` (orders per ``period``).
+      ``purchase_shape`` = r sets how alike customers' rates are (1 = as varied as an exponential).
+    * Drop-out probabilities follow beta(a, b) with ``a + b = 1 / heterogeneity`` (the same polarisation as
+      the sBG's); their mean is solved so that a new customer's chance of still being active one ``period``
+      after the first purchase (:func:`bgnbd_survival`) is ``active_retention``.
+
+    Customers can drop out only after a purchase, so retention cannot be lower than the share who make no
+    repeat purchase in the period; when the target is out of reach at ``purchase_shape``, customers' rates are
+    made more alike (r doubled, up to 64) before giving up with a ``ValueError`` that names both figures.
+    """
+    period = normalise_period(period)
+    f = float(check_range("purchase_frequency", purchase_frequency, 0.0, None, low_inclusive=False))
+    ret = float(check_range("active_retention", active_retention, 0.0, 1.0, low_inclusive=False, high_inclusive=False))
+    h = float(check_range("heterogeneity", heterogeneity, 0.0, None, low_inclusive=False))
+    r = float(check_range("purchase_shape", purchase_shape, 0.0, None, low_inclusive=False))
+    t = _weeks_in(period)
+    total = 1.0 / h
+    while r <= 64:
+        alpha = r / (f / t)
+
+        def gap(mean_p: float) -> float:
+            return bgnbd_survival(t, r, alpha, mean_p * total, (1.0 - mean_p) * total) - ret
+
+        lo, hi = 1e-9, 1.0 - 1e-9
+        if gap(hi) < 0 < gap(lo):
+            mean_p = brentq(gap, lo, hi, xtol=1e-12)
+            return dict(r=r, alpha=alpha, a=mean_p * total, b=(1.0 - mean_p) * total)
+        r *= 2.0
+    raise ValueError(
+        f"active_retention {ret:g} per {period} is out of reach of the BG/NBD model with purchase_frequency "
+        f"{f:g} orders per {period}: customers drop out only after a purchase, so at least about "
+        f"{math.exp(-f):.2f} stay active; raise the retention or the frequency"
+    )
+
+
+# --- contract (account) panels ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountData:
+    """A synthetic account panel (``accounts``, one row per account) and its ``terms`` (one row per account
+    and contract term)."""
+
+    accounts: pd.DataFrame
+    terms: pd.DataFrame
+
+
+def _add_periods(dates: pd.DatetimeIndex, k: int, term: str) -> pd.DatetimeIndex:
+    if term in _MONTHS_IN:
+        return dates + pd.DateOffset(months=_MONTHS_IN[term] * k)
+    return dates + pd.Timedelta(days=(7 if term == "week" else 1) * k)
+
+
+def _stochastic_round(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
+    """Whole numbers whose expectation is ``x``: floor(x), plus one with probability frac(x)."""
+    base = np.floor(x)
+    return (base + (rng.random(len(x)) < (x - base))).astype(int)
+
+
+def account_panel(
+    n_accounts: int,
+    *,
+    seats: float,
+    price_per_seat: float,
+    alpha: float,
+    beta: float,
+    price_period: str = "month",
+    term: str = "year",
+    seat_growth: float = 0.0,
+    first_start: str = "2021-01",
+    start_months: int = 24,
+    observation_end: str | None = None,
+    seed: int | np.random.SeedSequence = 0,
+    id_prefix: str = "A",
+    markets: Sequence[str] = (),
+    attributes: TableAttributes | None = None,
+    seat_dispersion: float = 1.5,
+    price_spread: float = 0.1,
+) -> AccountData:
+    """Synthetic fixed-term contracts: accounts that can leave only when a term ends.
+
+    Accounts start on a random day in the ``start_months`` months from ``first_start``; each signs a first term
+    of one ``term`` and, at each term end before ``observation_end`` (default three terms after the last start),
+    renews with probability 1 - theta, ``theta ~ beta(alpha, beta)`` (so cohorts follow the sBG model), or
+    leaves on that date. Seats at the start are 1 + negative binomial with mean ``seats`` - 1 (dispersion
+    ``seat_dispersion``; accounts more likely to leave are smaller), and grow by ``seat_growth`` at each
+    renewal (rounded at random, so the expected growth is exact). Each account's price per seat (per
+    ``price_period``) varies by a mean-preserving log-normal factor (``price_spread``) around ``price_per_seat``.
+
+    ``accounts``: customer_id, start_date, market, acquisition_channel, the case's attributes, seats_at_start,
+    seats (in the last term), price_per_seat_<period>, contract_value_<term> (seats x price over one term, last
+    term), terms_started, terms_renewed, left, left_on, non_renewal_probability (known only because simulated).
+    ``terms``: customer_id, term (1 = first), term_start, term_end, seats, contract_value_<term>, outcome
+    (renewed, left, or running at the observation end).
+    """
+    n = _whole("n_accounts", n_accounts)
+    seats = float(check_range("seats", seats, 1.0, None))
+    price = float(check_range("price_per_seat", price_per_seat, 0.0, None, low_inclusive=False))
+    check_range("alpha", alpha, 0.0, None, low_inclusive=False)
+    check_range("beta", beta, 0.0, None, low_inclusive=False)
+    growth = float(check_range("seat_growth", seat_growth, -1.0, None, low_inclusive=False))
+    check_range("seat_dispersion", seat_dispersion, 0.0, None, low_inclusive=False)
+    check_range("price_spread", price_spread, 0.0, None)
+    price_period, term = normalise_period(price_period, "price_period"), normalise_period(term, "term")
+    start_months = _whole("start_months", start_months)
+    first = _start_period(first_start, "first_start", "M").start_time
+    last_start = first + pd.DateOffset(months=start_months)
+    end = (_add_periods(pd.DatetimeIndex([last_start]), 3, term)[0] if observation_end is None
+           else pd.Timestamp(_start_period(observation_end, "observation_end", "D").start_time))
+    if end < last_start:
+        raise ValueError(f"observation_end {end.date()} is before the last start {last_start.date()}")
+    attributes = attributes or TableAttributes()
+    per_term = PERIODS_PER_YEAR[price_period] / PERIODS_PER_YEAR[term]  # price periods in one term
+
+    rng = np.random.default_rng(seed)
+    theta = np.clip(rng.beta(alpha, beta, n), 1e-12, 1.0)
+    z = norm.ppf(np.clip(beta_dist.cdf(theta, alpha, beta), 1e-9, 1 - 1e-9))
+    month = rng.integers(0, start_months, n)
+    day = rng.integers(0, 28, n)
+    start_month = np.datetime64(first.strftime("%Y-%m"), "M") + month.astype("timedelta64[M]")
+    starts = pd.DatetimeIndex(start_month.astype("datetime64[D]") + day.astype("timedelta64[D]"))
+    order = np.argsort(starts.values, kind="stable")
+    starts, theta, z = starts[order], theta[order], z[order]
+    u = norm.cdf(-0.4 * z + math.sqrt(1 - 0.16) * rng.normal(0.0, 1.0, n))
+    if seats > 1:
+        mu = seats - 1.0
+        k = float(seat_dispersion)
+        first_seats = 1 + nbinom.ppf(np.clip(u, 1e-12, 1 - 1e-12), k, k / (k + mu)).astype(int)
+    else:
+        first_seats = np.ones(n, dtype=int)
+    price_each = np.round(price * np.exp(price_spread * rng.normal(0.0, 1.0, n) - price_spread ** 2 / 2), 2)
+
+    current = first_seats.copy()
+    running = np.ones(n, dtype=bool)  # still a customer
+    left_on = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    renewed = np.zeros(n, dtype=int)
+    started = np.ones(n, dtype=int)
+    rows = []
+    k = 1
+    while True:
+        term_start = _add_periods(starts, k - 1, term)
+        term_end = _add_periods(starts, k, term)
+        in_term = running & (started >= k)
+        if not in_term.any():
+            break
+        decided = in_term & (term_end.values <= end.to_datetime64())
+        leaves = decided & (rng.random(n) < theta)
+        stays = decided & ~leaves
+        idx = np.flatnonzero(in_term)
+        rows.append(pd.DataFrame({
+            "row": idx, "term": k, "term_start": term_start.values[idx], "term_end": term_end.values[idx],
+            "seats": current[idx],
+            "outcome": np.where(leaves[idx], "left", np.where(stays[idx], "renewed", "running")),
+        }))
+        left_on[leaves] = term_end.values[leaves]
+        running &= ~leaves
+        renewed += stays
+        if stays.any():
+            current[stays] = np.maximum(1, _stochastic_round(rng, current[stays] * (1.0 + growth)))
+            started[stays] += 1
+        k += 1
+    ids = _ids(id_prefix, n).astype(str)
+    market_attr = None if any(a.replaces == "market" for a in attributes.attributes) else _market_attribute(markets)
+    drawn = _draw_attributes(rng, z, [BUSINESS_CHANNELS] + ([market_attr] if market_attr else []))
+    drawn.update(_draw_attributes(rng, z, attributes.attributes))
+
+    price_col = f"price_per_seat_{ADJECTIVE[price_period]}"
+    value_col = f"contract_value_{ADJECTIVE[term]}"
+    columns: dict[str, Any] = {"customer_id": ids, "start_date": starts.values.astype("datetime64[ns]")}
+    if market_attr is not None:
+        columns["market"] = drawn["market"]
+    columns["acquisition_channel"] = drawn["acquisition_channel"]
+    for attr in attributes.attributes:
+        columns[attr.column] = drawn[attr.column]
+    columns.update({
+        "seats_at_start": first_seats, "seats": current, price_col: price_each,
+        value_col: np.round(current * price_each * per_term, 2), "terms_started": started,
+        "terms_renewed": renewed, "left": ~running, "left_on": left_on.to_numpy(),
+        "non_renewal_probability": theta,
+    })
+    accounts = pd.DataFrame(columns)
+    terms = pd.concat(rows, ignore_index=True)
+    terms = terms.sort_values(["row", "term"], kind="stable").reset_index(drop=True)
+    row = terms.pop("row").to_numpy()
+    terms.insert(0, "customer_id", ids[row])
+    terms.insert(terms.columns.get_loc("seats") + 1, value_col,
+                 np.round(terms["seats"].to_numpy() * price_each[row] * per_term, 2))
+    params = dict(alpha=float(alpha), beta=float(beta), seats=seats, price_per_seat=price, price_period=price_period,
+                  term=term, seat_growth=growth, first_start=str(first.date()), start_months=start_months,
+                  observation_end=str(end.date()), n_accounts=n, **_seed_param(seed))
+    accounts = _label(accounts, **params)
+    terms = _label(terms, **params)
+    for frame in (accounts, terms):
+        frame.attrs["money_columns"] = [c for c in (price_col, value_col) if c in frame.columns]
+        frame.attrs["period"] = term
+        frame.attrs["observation_end"] = str(end.date())
+    accounts.attrs["labels"] = {attr.column: attr.label for attr in attributes.attributes}
+    return AccountData(accounts, terms)
 
 
 # --- parameters from a case ---------------------------------------------------------------------
 
-def sbg_parameters_for_churn(monthly_churn: float, heterogeneity: float = 0.5) -> tuple[float, float]:
-    """sBG (alpha, beta) whose churn among customers of typical tenure matches a reported monthly churn.
+def _company(case, company_id: str):
+    companies = getattr(case, "companies", {})
+    if company_id not in companies:
+        raise ValueError(f"company_id {company_id!r} is not in the case; choose one of {', '.join(companies)}")
+    return companies[company_id]
 
-    Reported churn rates describe a firm's whole base, which is dominated by long-tenured, loyal customers.
-    We match ``monthly_churn`` to the sBG churn in month 13, after a year's tenure: ``alpha / (alpha + beta + 12)``,
-    and set the spread by ``heterogeneity`` = 1 / (alpha + beta), the "polarisation" of churn probabilities
-    (0 = everyone alike; larger = more spread; 0.5 is a moderate choice). Solving
-    ``c = alpha / (1/h + 12)`` gives ``alpha = c (1/h + 12)`` and ``beta = 1/h - alpha``. This is a teaching
-    assumption, stated wherever the simulated data are used.
-    """
-    c = float(check_range("monthly_churn", monthly_churn, 0.0, 1.0, low_inclusive=False, high_inclusive=False))
-    h = float(check_range("heterogeneity", heterogeneity, 0.0, None, low_inclusive=False))
-    total = 1.0 / h
-    alpha = c * (total + 12.0)
-    beta = total - alpha
-    if beta <= 0:
-        raise ValueError(
-            f"monthly_churn {c:.3f} is too high for heterogeneity {h:g}: lower the heterogeneity "
-            "(alpha + beta must exceed alpha)"
-        )
-    return alpha, beta
+
+def _relationship(case, company_id: str) -> str:
+    return getattr(_company(case, company_id), "relationship", "subscription") or "subscription"
+
+
+def _prefix(company_id: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", company_id.upper())[:2] or "C"
+
+
+def _stream_or_seed(seed, company_id: str, table: str):
+    return seed if isinstance(seed, np.random.SeedSequence) else company_stream(seed, company_id, table)
+
+
+def _figure_value(case, company_id: str, figure_id: str) -> float | None:
+    figures = getattr(_company(case, company_id), "figures", {}) or {}
+    fig = figures.get(figure_id)
+    return None if fig is None or fig.value is None else float(fig.value)
 
 
 def subscription_panel_from_case(case, company_id: str, n_customers: int = 5000, *, heterogeneity: float = 0.5,
                                  seed: int = 0, **kwargs) -> pd.DataFrame:
-    """:func:`subscription_panel` with sBG parameters from the company's monthly churn and plan prices scaled
-    so that the average price equals its monthly revenue per member (``case.clv_inputs(company_id)``)."""
+    """:func:`subscription_panel` for a subscription company of a case.
+
+    The panel's period is the company's CLV period (the period of its churn). Churn: sBG parameters from
+    :func:`sbg_parameters_for_churn` (matched after a year's tenure; ``heterogeneity`` is lowered when the
+    churn is too high for it). Plans: :func:`current_plans`, the plan choice tilted so that the average price
+    equals the company's revenue per customer where the plans allow it (a company without plans gets one
+    plan, ``single plan``, at that revenue). Attributes: generic, plus the case's ``synthetic.yaml``.
+    Keyword arguments go to :func:`subscription_panel` (``cohorts``, ``observation_end``, ``plans``, ...).
+    The company's own random stream comes from ``seed`` (:func:`company_stream`).
+    """
+    if _relationship(case, company_id) != "subscription":
+        raise ValueError(f"company {company_id!r} is a {_relationship(case, company_id)} company, not a subscription; "
+                         "use simulate_company (or purchase_log_from_case / account_panel_from_case)")
     inputs = case.clv_inputs(company_id)
-    churn = inputs.churn.to("month")
-    arpu = float(np.asarray(inputs.arpu.to("month").value))
-    alpha, beta = sbg_parameters_for_churn(float(np.asarray(churn.value)), heterogeneity)
-    base = kwargs.pop("plans", DEFAULT_PLANS)
-    scale = arpu / float(np.mean(list(base.values())))
-    plans = {name: round(price * scale, 2) for name, price in base.items()}
-    prefix = kwargs.pop("id_prefix", company_id[:2].upper())
-    panel = subscription_panel(n_customers, alpha=alpha, beta=beta, seed=seed, plans=plans, id_prefix=prefix, **kwargs)
-    panel.attrs["parameters"].update(company_id=company_id, heterogeneity=heterogeneity)
+    period = normalise_period(getattr(inputs, "period", None) or inputs.churn.per)
+    churn = float(np.asarray(inputs.churn.to(period).value))
+    arpu = float(np.asarray(inputs.arpu.to(period).value))
+    k = _periods_per_year(period)
+    h = _feasible_heterogeneity(churn, heterogeneity, k)
+    alpha, beta = sbg_parameters_for_churn(churn, h, tenure_periods=k)
+    plans = kwargs.pop("plans", None)
+    if plans is None:
+        plans = current_plans(case, company_id, period) or [PlanOption("single plan", None, round(arpu, 2))]
+    attributes = kwargs.pop("attributes", None) or case_attributes(case).get("subscription_panel")
+    prefix = kwargs.pop("id_prefix", _prefix(company_id))
+    panel = subscription_panel(n_customers, alpha=alpha, beta=beta, seed=_stream_or_seed(seed, company_id, "panel"),
+                               plans=plans, id_prefix=prefix, period=period, target_price=kwargs.pop("target_price", arpu),
+                               attributes=attributes, **kwargs)
+    panel.attrs["parameters"].update(company_id=company_id, heterogeneity=h, seed=seed,
+                                     churn_matched=churn, revenue_per_customer=arpu)
+    panel.attrs["company_id"] = company_id
     return panel
 
 
-PRIME_LIKE_PURCHASING = dict(r=1.0, alpha=5.0, a=0.8, b=8.0, p=4.0, q=4.0, v=24.0)
-"""Default purchase-log parameters for a Prime-like membership (assumptions, not estimates): about 0.2 orders a
-week (about ten a year) while active, a mean spend per order of about $32 (p v / (q - 1)) and an average
-drop-out chance of about 9% after each repeat order."""
 
+def purchase_log_from_case(case, company_id: str, n_customers: int = 3000, *, seed: int = 0,
+                           heterogeneity: float = 0.5, **kwargs) -> PurchaseData:
+    """:func:`purchase_log` for a repeat-purchase company, or for a subscription company marked
+    ``repeat_purchases: true`` (a retail membership).
 
-def purchase_log_from_case(case, company_id: str, n_customers: int = 3000, *, seed: int = 0, **kwargs) -> PurchaseData:
-    """:func:`purchase_log` with :data:`PRIME_LIKE_PURCHASING` parameters (override any by keyword).
-
-    Retail purchasing is not in the case's subscription figures, so these parameters are labelled teaching
-    assumptions; the company id only names the members.
+    When the company has ``order_value``, ``purchase_frequency`` and ``active_retention`` figures (every
+    repeat-purchase company does), buying follows :func:`bgnbd_parameters_for_case` and spend
+    :func:`gamma_gamma_parameters`; otherwise the labelled assumptions :data:`MEMBERSHIP_PURCHASING`. Any
+    parameter (r, alpha, a, b, p, q, v) can be overridden by keyword; other keywords go to :func:`purchase_log`.
+    The company's own random stream comes from ``seed`` (:func:`company_stream`).
     """
-    if company_id not in getattr(case, "companies", {}):
-        raise ValueError(f"company_id {company_id!r} is not in the case; choose one of {', '.join(case.companies)}")
-    params = {**PRIME_LIKE_PURCHASING, **{k: kwargs.pop(k) for k in list(kwargs) if k in PRIME_LIKE_PURCHASING}}
-    prefix = kwargs.pop("id_prefix", company_id[:2].upper())
-    data = purchase_log(n_customers, seed=seed, id_prefix=prefix, **params, **kwargs)
-    data.transactions.attrs["parameters"].update(company_id=company_id)
+    company = _company(case, company_id)
+    rel = _relationship(case, company_id)
+    if rel == "contract" or (rel == "subscription" and not getattr(company, "repeat_purchases", False)):
+        raise ValueError(f"company {company_id!r} has no purchase log: it is a {rel} company"
+                         + ("" if rel == "contract" else " not marked repeat_purchases: true"))
+    values = {fid: _figure_value(case, company_id, fid) for fid in ("order_value", "purchase_frequency", "active_retention")}
+    if all(v is not None for v in values.values()):
+        from clvedu.clv import Frequency
+
+        figs = company.figures
+        period = normalise_period(figs["active_retention"].per)
+        orders = Frequency(values["purchase_frequency"], figs["purchase_frequency"].per)
+        frequency = float(np.asarray((orders if orders.per == period else orders.to(period)).value))
+        retention = values["active_retention"]
+        params = {**bgnbd_parameters_for_case(frequency, retention, period, heterogeneity=heterogeneity),
+                  **gamma_gamma_parameters(values["order_value"])}
+        source = {"purchase_frequency": frequency, "active_retention": retention, "order_value": values["order_value"],
+                  "heterogeneity": heterogeneity}
+    else:
+        period = "week"
+        params = dict(MEMBERSHIP_PURCHASING)
+        source = {"assumed": "MEMBERSHIP_PURCHASING"}
+    params.update({k: kwargs.pop(k) for k in list(kwargs) if k in MEMBERSHIP_PURCHASING})
+    prefix = kwargs.pop("id_prefix", _prefix(company_id))
+    markets = kwargs.pop("markets", [p.market for p in getattr(company, "plans", []) or [] if p.effective_until is None])
+    attributes = kwargs.pop("attributes", None) or case_attributes(case).get("purchase_log")
+    data = purchase_log(n_customers, seed=_stream_or_seed(seed, company_id, "purchase_log"), id_prefix=prefix,
+                        period=kwargs.pop("period", period), markets=markets, attributes=attributes, **params, **kwargs)
+    for frame in (data.transactions, data.members):
+        frame.attrs["parameters"].update(company_id=company_id, seed=seed, **source)
+        frame.attrs["company_id"] = company_id
     return data
+
+
+def account_panel_from_case(case, company_id: str, n_accounts: int = 3000, *, seed: int = 0,
+                            heterogeneity: float = 0.5, **kwargs) -> AccountData:
+    """:func:`account_panel` for a contract company: its seats, price per seat (and its period), renewal rate
+    (its period is the term; matched after a year's tenure by :func:`sbg_parameters_for_churn`) and
+    ``seat_growth`` per term when given. The company's own random stream comes from ``seed``."""
+    if _relationship(case, company_id) != "contract":
+        raise ValueError(f"company {company_id!r} is a {_relationship(case, company_id)} company, not a contract")
+    inputs = case.clv_inputs(company_id)
+    term = normalise_period(inputs.period)
+    figs = _company(case, company_id).figures
+    seats = case.scenario_value(company_id, "seats", "base")
+    price = case.scenario_value(company_id, "price_per_seat", "base")
+    price_period = figs["price_per_seat"].per
+    churn = 1.0 - float(np.asarray(inputs.retention.value))
+    k = _periods_per_year(term)
+    h = _feasible_heterogeneity(churn, heterogeneity, k)
+    alpha, beta = sbg_parameters_for_churn(churn, h, tenure_periods=k)
+    growth = 0.0 if inputs.growth is None else float(np.asarray(
+        (inputs.growth if inputs.growth.per == term else inputs.growth.to(term)).value))
+    if "seat_growth" in figs and figs["seat_growth"].per == term:
+        growth = case.scenario_value(company_id, "seat_growth", "base")  # exact, without conversion noise
+    company = _company(case, company_id)
+    markets = kwargs.pop("markets", [p.market for p in getattr(company, "plans", []) or [] if p.effective_until is None])
+    attributes = kwargs.pop("attributes", None) or case_attributes(case).get("account_panel")
+    prefix = kwargs.pop("id_prefix", _prefix(company_id))
+    data = account_panel(n_accounts, seats=seats, price_per_seat=price, price_period=price_period, term=term,
+                         alpha=alpha, beta=beta, seat_growth=growth, seed=_stream_or_seed(seed, company_id, "accounts"),
+                         id_prefix=prefix, markets=markets, attributes=attributes, **kwargs)
+    for frame in (data.accounts, data.terms):
+        frame.attrs["parameters"].update(company_id=company_id, seed=seed, heterogeneity=h, renewal_matched=1 - churn)
+        frame.attrs["company_id"] = company_id
+    return data
+
+
+# --- every table of a case, labelled with its currency and noun -----------------------------------
+
+@dataclass(frozen=True)
+class SyntheticTable:
+    """One table for ``clvedu simulate``: its data with case-labelled column names and a line per column."""
+
+    company_id: str
+    name: str
+    frame: pd.DataFrame
+    columns: dict[str, str]
+    parameters: dict
+    description: str
+    method: str = ""
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.company_id}_synthetic_{self.name}.csv"
+
+
+def _column_text(column: str, ctx: dict) -> str:
+    """A description of a generic column, in the case's words."""
+    period, adj = ctx["period"], ADJECTIVE.get(ctx["period"], ctx["period"])
+    fixed = {
+        "customer_id": "synthetic {noun} identifier",
+        "cohort": "the " + period + " the {noun} joined",
+        f"signup_{period}": period + "s from the first cohort to the {noun}'s first " + period + " (0 = first cohort)",
+        "plan": "the {noun}'s plan (the case's current plans)",
+        f"{adj}_price": "price of the plan, {currency} a " + period,
+        "market": "market whose prices the {noun} pays (from the case's plans)",
+        "acquisition_channel": "how the {noun} was won (assumed channels)",
+        f"active_days_{adj}": "days a " + period + " the {noun} uses the service",
+        "price_sensitivity": "price sensitivity score, 0 (none) to 1 (very)",
+        f"tenure_{period}s": period + "s paid for up to the end of the data",
+        "churned": "whether the {noun} had left by the end of the data",
+        "churn_propensity": "the {noun}'s true chance of leaving each " + period + " (known only because simulated)",
+        "date": "date of the order",
+        "value": "value of the order, {currency}",
+        "joined": "date of the {noun}'s first order",
+        "orders": "orders the {noun} placed in the log",
+        f"purchase_rate_{adj}": "orders a " + period + " while active (known only because simulated)",
+        "dropout_probability": "chance of stopping for good after each repeat order (known only because simulated)",
+        "mean_order_value": "the {noun}'s true mean order value, {currency} (known only because simulated)",
+        "dropped_out": "date the {noun} stopped buying for good; empty if still active (known only because simulated)",
+        "start_date": "date the {noun}'s first contract started",
+        "seats_at_start": "seats in the first contract",
+        "seats": "seats in the latest contract term",
+        "terms_started": "contract terms started, the first included",
+        "terms_renewed": "times the {noun} renewed",
+        "left": "whether the {noun} had left (did not renew) by the end of the data",
+        "left_on": "date the {noun} left (a term end); empty if still a {noun}",
+        "non_renewal_probability": "the {noun}'s true chance of not renewing at each term end (known only because simulated)",
+        "term": "contract term number (1 = the first)",
+        "term_start": "date the term started",
+        "term_end": "date the term ends",
+        "outcome": "renewed, left, or running (the term had not ended when the data end)",
+    }
+    if ctx.get("table") == "contract_terms" and column == "seats":
+        return "seats in this term"
+    if ctx.get("table") == "contract_terms" and column.startswith("contract_value_"):
+        return "seats x price per seat over this term ({term}), {currency}"
+    if column.startswith("price_per_seat_"):
+        per = {a: p for p, a in ADJECTIVE.items()}.get(column.removeprefix("price_per_seat_"), "period")
+        return "price per seat, {currency} a " + per
+    if column.startswith("contract_value_"):
+        return "seats x price per seat over one contract term ({term}) in the latest term, {currency}"
+    return fixed.get(column, column.replace("_", " "))
+
+
+def _labelled(company_id: str, name: str, frame: pd.DataFrame, ctx: dict, description: str,
+              method: str = "") -> SyntheticTable:
+    currency = ctx["currency"]
+    rename = {"customer_id": f"{_slug(ctx['noun'])}_id"}
+    for col in frame.attrs.get("money_columns", []):
+        base = "order_value" if col == "value" else col
+        rename[col] = f"{base}_{currency.lower()}"
+    labels = frame.attrs.get("labels", {})
+    words = {"noun": ctx["noun"], "currency": currency, "term": ctx.get("term", "")}
+
+    def fill(text: str) -> str:
+        for key, word in words.items():
+            text = text.replace("{" + key + "}", word)
+        return text
+
+    columns = {rename.get(c, c): fill(labels.get(c) or _column_text(c, ctx)) for c in frame.columns}
+    out = frame.rename(columns=rename)
+    out.attrs = dict(frame.attrs)
+    return SyntheticTable(company_id, name, out, columns, dict(frame.attrs.get("parameters", {})), description, method)
+
+
+def simulate_company(case, company_id: str, n_customers: int = 5000, *, seed: int = 0,
+                     heterogeneity: float = 0.5) -> list[SyntheticTable]:
+    """Every synthetic table of one company, labelled with the case's currency and customer noun.
+
+    subscription: ``subscription_panel`` (and ``purchase_log`` plus a customers table when the company is
+    marked ``repeat_purchases``); repeat_purchase: ``purchase_log`` and a customers table named by the noun
+    (``shoppers``); contract: ``account_panel`` and ``contract_terms``.
+    """
+    company_stream(seed, company_id)  # checks the seed
+    rel = _relationship(case, company_id)
+    noun = case.noun(company_id) if hasattr(case, "noun") else getattr(case, "customer_noun", "customer")
+    currency = getattr(case, "currency", "money")
+    name = getattr(_company(case, company_id), "name", company_id)
+    tables: list[SyntheticTable] = []
+    if rel == "subscription":
+        panel = subscription_panel_from_case(case, company_id, n_customers, heterogeneity=heterogeneity, seed=seed)
+        ctx = dict(period=panel.attrs["period"], noun=noun, currency=currency)
+        period = panel.attrs["period"]
+        price = ("the plan choice is tilted so that the average price is the case's revenue per " + noun
+                 if panel.attrs["price_calibrated"] else
+                 "the plans keep their own prices, which cannot average the case's revenue per " + noun)
+        tables.append(_labelled(company_id, "subscription_panel", panel, ctx,
+                                f"one row per {noun} of {name}: plan, price, attributes, tenure and whether they left",
+                                f"churn per {period} is the case's among {plural(noun)} with a year's tenure (sBG); "
+                                + price))
+    if rel == "repeat_purchase" or (rel == "subscription" and getattr(_company(case, company_id), "repeat_purchases", False)):
+        data = purchase_log_from_case(case, company_id, n_customers, seed=seed, heterogeneity=heterogeneity)
+        ctx = dict(period=data.members.attrs["period"], noun=noun, currency=currency)
+        if "assumed" in data.transactions.attrs["parameters"]:
+            method = ("the case gives no purchase figures for this company, so buying and spending follow "
+                      "assumed membership parameters (about ten orders a year while active)")
+        else:
+            period = data.members.attrs["period"]
+            method = (f"the mean order value is the case's; the purchase rate while active is its purchase "
+                      f"frequency; a new {noun}'s chance of still buying one {period} after the first order is "
+                      "its active retention (BG/NBD)")
+        tables.append(_labelled(company_id, "purchase_log", data.transactions, ctx,
+                                f"one row per order by a {noun} of {name} (BG/NBD buying, Gamma-Gamma order values)",
+                                method))
+        tables.append(_labelled(company_id, _slug(plural(noun)), data.members, ctx,
+                                f"one row per {noun} of {name} in the purchase log", method))
+    if rel == "contract":
+        data = account_panel_from_case(case, company_id, n_customers, seed=seed, heterogeneity=heterogeneity)
+        term = data.accounts.attrs["period"]
+        ctx = dict(period=term, noun=noun, currency=currency, term=f"one {term}")
+        method = (f"{plural(noun)} can leave only when a {term}-long term ends; renewal at the term end after a "
+                  "year's tenure is the case's renewal rate (sBG); seats and price per seat average the case's, "
+                  "and seats grow by the case's seat growth at each renewal")
+        tables.append(_labelled(company_id, "account_panel", data.accounts, ctx,
+                                f"one row per {noun} of {name}: seats, price per seat, renewals and whether they left",
+                                method))
+        tables.append(_labelled(company_id, "contract_terms", data.terms, {**ctx, "table": "contract_terms"},
+                                f"one row per contract term of a {noun} of {name}", method))
+    return tables
+
+
+def simulate_case(case, n_customers: int = 5000, *, seed: int = 0, heterogeneity: float = 0.5) -> list[SyntheticTable]:
+    """:func:`simulate_company` for every company of the case, in file order."""
+    return [t for cid in case.companies for t in simulate_company(case, cid, n_customers, seed=seed,
+                                                                    heterogeneity=heterogeneity)]

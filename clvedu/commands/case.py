@@ -67,6 +67,14 @@ def run_validate(args: argparse.Namespace) -> int:
                 print(_clean(line), file=sys.stderr)
             return exc.exit_code
         journey = f"; {journey_file(case.path).name} checked"
+    try:
+        from clvedu.simulate import case_attributes
+
+        if case_attributes(case):
+            journey += "; synthetic.yaml checked"
+    except UserError as exc:
+        print(_clean(str(exc)), file=sys.stderr)
+        return exc.exit_code
     analysis = _analyse(case, args.path)
     if analysis is None:
         return 1
