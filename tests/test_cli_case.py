@@ -29,7 +29,7 @@ def test_validate_ok_counts_what_the_loader_sees():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == (f"ok: case_studies/netflix_vs_prime_video "
                                    f"({len(case.companies)} companies, {figures} figures, {len(case.sources)} sources; "
-                                   f"journey.yaml checked)")
+                                   f"journey.yaml checked; synthetic.yaml checked)")
     assert proc.stderr == ""
 
 

@@ -20,16 +20,13 @@ from pydantic import BaseModel, ValidationError
 from clvedu.cases.model import Case
 from clvedu.cases.schema import CaseData, FieldProblems
 from clvedu.errors import UserError
-from clvedu.io import yaml_loader
+from clvedu.io import YamlTooLarge, check_yaml_graph, yaml_loader
 
 CASE_FILE = "case.yaml"
 
 MAX_FILE_BYTES = 2_000_000
 """A case file larger than this is refused before it is parsed (the Netflix case is about 40 kB)."""
 
-MAX_EXPANDED_VALUES = 200_000
-"""YAML aliases may repeat a block, but the whole document, aliases expanded, must stay under this many
-values: ten nested anchors of ten aliases each would otherwise expand to ten billion."""
 
 
 class CaseError(UserError):
@@ -119,32 +116,14 @@ def read_case_text(file: Path, error=None) -> str:
         raise error([f"{file}: cannot be read ({exc.strerror or exc})"], unreadable=True) from None
 
 
-def _expanded_size(node, limit: int) -> int:
-    """How many values ``node`` holds with every alias expanded, counted without expanding (stops past ``limit``)."""
-    sizes: dict[int, int] = {}
-    stack = [(node, False)]
-    while stack:
-        current, done = stack.pop()
-        key = id(current)
-        if key in sizes and not done:
-            continue
-        children = ([v for pair in current.value for v in pair] if isinstance(current, yaml.MappingNode)
-                    else current.value if isinstance(current, yaml.SequenceNode) else [])
-        if not done:
-            stack.append((current, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
-        else:
-            sizes[key] = min(limit + 1, 1 + sum(sizes.get(id(c), 1) for c in children))
-    return sizes[id(node)]
-
-
 def _parse_yaml(text: str, file: Path):
     loader = _CaseYamlLoader(text)
     try:
         node = loader.get_single_node()
-        if node is not None and _expanded_size(node, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES:
-            raise CaseError([f"{file}: its YAML aliases (*name) expand to more than {MAX_EXPANDED_VALUES:,} values; "
-                             "write the repeated parts out, or use fewer nested aliases"], unreadable=True)
+        try:
+            check_yaml_graph(node, str(file))
+        except YamlTooLarge as exc:
+            raise CaseError([str(exc)], unreadable=True) from None
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
