@@ -17,6 +17,7 @@ scatter    XY scatter, each point labelled with ``spec.labels``
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
@@ -63,9 +64,27 @@ def _hex(color: str) -> RGBColor:
     return RGBColor.from_string(color.lstrip("#").upper())
 
 
+def clean_spec(spec: ChartSpec) -> ChartSpec:
+    """``spec`` with every text (title, axis labels, series names, categories, point labels, number
+    format) cleaned of the control characters a .pptx cannot hold (:func:`clvedu.decks.text.clean`)."""
+    from clvedu.decks.text import clean  # here, not at the top: clvedu.decks imports this module
+
+    def text(value):
+        return clean(value) if isinstance(value, str) else value
+
+    return dataclasses.replace(
+        spec, title=text(spec.title), x_label=text(spec.x_label), y_label=text(spec.y_label),
+        series=tuple(dataclasses.replace(s, name=text(s.name)) for s in spec.series),
+        categories=tuple(text(c) for c in spec.categories), labels=tuple(text(c) for c in spec.labels),
+        number_format=text(spec.number_format), note=text(spec.note))
+
+
 def add_chart(shapes, spec: ChartSpec, left: int, top: int, width: int, height: int, *,
               colors: tuple[str, ...] | list[str] | None = None, font_size: int = 12):
-    """Add ``spec`` to ``shapes`` (a slide's shape tree) in the given box (EMU); return the graphic frame."""
+    """Add ``spec`` to ``shapes`` (a slide's shape tree) in the given box (EMU); return the graphic frame.
+
+    Every text of the chart is cleaned first (:func:`clean_spec`)."""
+    spec = clean_spec(spec)
     colors = tuple(colors or PALETTE)
     number_format = excel_number_format(spec.number_format)
     if spec.kind in ("line", "scatter"):

@@ -1,12 +1,15 @@
 """``clvedu coverage FILE.pptx``: criteria x slides matrix from the notes' "Maps to:" lines.
 
 Exits 0 when every learning outcome and criterion is claimed by some slide and every slide has
-notes, 1 otherwise (the report says what is missing), 2 when the file cannot be read.
+notes, 1 otherwise (the report says what is missing), 2 when the file cannot be read: missing, not a
+.pptx, truncated, damaged, or a zip bomb (its parts' sizes are checked before it is opened). An
+unreadable file gives one line, never a traceback; the report shows control characters escaped.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(subparsers) -> None:
@@ -17,7 +20,13 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from clvedu.decks.coverage import format_report, read_coverage
+    from clvedu.decks.text import for_terminal
+    from clvedu.errors import UserError
 
-    cov = read_coverage(args.deck)
-    print(format_report(cov))
+    try:
+        cov = read_coverage(args.deck)
+    except UserError as exc:
+        print(f"clvedu coverage: error: {for_terminal(' '.join(str(exc).split()))}", file=sys.stderr)
+        return 2
+    print(for_terminal(format_report(cov)))
     return 0 if cov.ok else 1

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pptx import Presentation
-from pptx.exc import PackageNotFoundError
-
-from clvedu.decks.text import word_count
+from clvedu.decks.text import for_terminal, word_count
 from clvedu.errors import UserError
+from clvedu.io import open_presentation
 from clvedu.rubric import Rubric, load_rubric
 
 WORDS_PER_MINUTE = 130
@@ -77,24 +74,28 @@ def parse_maps_to(notes: str) -> tuple[list[str], str]:
 
 
 def read_coverage(path: str | os.PathLike, rubric: Rubric | None = None) -> Coverage:
-    """Read a .pptx and report each slide's claimed codes and note length."""
+    """Read a .pptx and report each slide's claimed codes and note length.
+
+    Raises :class:`UserError` (one line) for a file that is missing, not a .pptx, truncated, damaged
+    or a zip bomb: :func:`clvedu.io.open_presentation` measures its parts before python-pptx reads it.
+    """
     rubric = rubric or load_rubric()
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: file not found")
-    try:
-        prs = Presentation(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UserError(f"{path}: not a PowerPoint (.pptx) file ({exc})") from None
+    prs = open_presentation(path)
     known = set(rubric.codes())
     slides = []
-    for number, slide in enumerate(prs.slides, start=1):
-        title = slide.shapes.title.text_frame.text.strip() if slide.shapes.title is not None else ""
-        notes = slide.notes_slide.notes_text_frame.text if slide.has_notes_slide and slide.notes_slide.notes_text_frame else ""
-        codes, spoken = parse_maps_to(notes)
-        slides.append(SlideNotes(number=number, title=title, words=word_count(spoken),
-                                 codes=[c for c in codes if c in known], unknown=[c for c in codes if c not in known],
-                                 has_notes=bool(spoken.strip())))
+    try:
+        for number, slide in enumerate(prs.slides, start=1):
+            title = slide.shapes.title.text_frame.text.strip() if slide.shapes.title is not None else ""
+            notes = (slide.notes_slide.notes_text_frame.text
+                     if slide.has_notes_slide and slide.notes_slide.notes_text_frame else "")
+            codes, spoken = parse_maps_to(notes)
+            slides.append(SlideNotes(number=number, title=title, words=word_count(spoken),
+                                     codes=[c for c in codes if c in known],
+                                     unknown=[c for c in codes if c not in known], has_notes=bool(spoken.strip())))
+    except Exception as exc:  # a damaged part python-pptx only meets when reading the slides
+        message = " ".join(str(exc).split())[:160]
+        raise UserError(f"{path}: not a readable PowerPoint (.pptx) file ({type(exc).__name__}: {message})") from None
     if not slides:
         raise UserError(f"{path}: the deck has no slides")
     return Coverage(path, slides, rubric.codes())
@@ -104,7 +105,7 @@ def format_report(cov: Coverage) -> str:
     """The criteria x slides matrix, the talk time and the problems, as plain text."""
     numbers = [s.number for s in cov.slides]
     width = max(2, len(str(max(numbers))))
-    lines = [f"Coverage of {cov.path.name}: {len(cov.slides)} slides", ""]
+    lines = [f"Coverage of {for_terminal(cov.path.name)}: {len(cov.slides)} slides", ""]
     lines.append("code  " + " ".join(f"{n:>{width}}" for n in numbers) + "  slides")
     for code in cov.rubric_codes:
         marks = [("●" if code in s.codes else "·") for s in cov.slides]
