@@ -107,7 +107,8 @@ def many_plans_case(tmp_path: Path):
         {"name": "Family", "price": 179.88, "per": "year", "market": "UK", "effective_from": "2024-01", "source": src},
         {"name": "Duo", "price": 12.99, "per": "month", "market": "UK", "effective_from": "2020-01", "source": src},
         {"name": "Duo", "price": 13.99, "per": "month", "market": "UK", "effective_from": "2024-03", "source": src},
-        {"name": "Lyrics add-on", "price": 1.99, "per": "month", "market": "UK", "effective_from": "2024-01", "source": src},
+        {"name": "Lyrics add-on", "price": 1.99, "per": "month", "market": "UK", "effective_from": "2024-01", "add_on": True,
+         "source": src},
         {"name": "Gift card", "price": 50, "market": "UK", "effective_from": "2024-01", "source": src},
         {"name": "Individual", "price": 10.49, "per": "month", "market": "Ireland", "effective_from": "2024-01", "source": src},
     ]
@@ -132,6 +133,25 @@ def test_plans_are_the_case_plans_on_sale_converted_to_the_panel_period(tmp_path
     assert {name for name, _, _ in seen} == {"Individual", "Student", "Family", "Duo"}
     assert "Lyrics add-on" not in set(panel["plan"]) and "Gift card" not in set(panel["plan"])
     assert set(panel.loc[panel["market"] == "Ireland", "plan"]) == {"Individual"}  # each market's own plans
+
+
+def test_simulate_and_analysis_share_one_selection_of_plans_on_sale(tmp_path):
+    from clvedu.analysis import current_plans as analysis_plans
+    from clvedu.cases.plans import plans_on_sale
+
+    case = many_plans_case(tmp_path)
+    on_sale = [(p.name, p.market, price) for p, price in plans_on_sale(case, "tunely", "month")]
+    # the add-on is on sale (leaving it out is the panel's choice); the ended price and the one-off gift card are not
+    assert on_sale == [("Lyrics add-on", "UK", 1.99), ("Student", "UK", 4.99), ("Individual", "UK", 9.99),
+                       ("Individual", "Ireland", 10.49), ("Duo", "UK", 13.99), ("Family", "UK", pytest.approx(14.99))]
+    assert [(p.name, p.market, price) for p, price in analysis_plans(case, "tunely", "month")] == on_sale
+    yearly = {(p.name, p.market): price for p, price in plans_on_sale(case, "tunely", "year")}
+    assert yearly[("Family", "UK")] == 179.88 and yearly[("Duo", "UK")] == pytest.approx(13.99 * 12)
+    # the panel's plans: the same selection without the add-on, to the cent, in the order the case lists them
+    assert [(p.name, p.market) for p in current_plans(case, "tunely", "month")] == [
+        ("Individual", "UK"), ("Student", "UK"), ("Family", "UK"), ("Duo", "UK"), ("Individual", "Ireland")]
+    with pytest.raises(ValueError, match="company_id 'nobody' is not in the case; choose one of"):
+        plans_on_sale(case, "nobody", "month")
 
 
 def test_average_price_equals_revenue_per_customer_when_the_plans_allow(tmp_path):

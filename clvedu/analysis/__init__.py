@@ -19,15 +19,17 @@ from clvedu.analysis.company import (
     InputLine,
     LeverEffect,
     PlanValue,
+    ScenarioAnalysis,
     ScenarioValues,
     WorkedStep,
     analyse_company,
     current_plans,
+    lever_effects,
 )
 from clvedu.analysis.sources import Basis, Reference, basis, reference
 
 __all__ = [
     "B2BView", "Basis", "BreakEven", "CaseAnalysis", "CompanyAnalysis", "InputLine", "LeverEffect",
-    "MixedPeriodMistake", "PlanValue", "Reference", "SWING", "ScenarioValues", "WorkedStep", "analyse_case",
-    "analyse_company", "basis", "current_plans", "load_journey_of", "reference",
+    "MixedPeriodMistake", "PlanValue", "Reference", "SWING", "ScenarioAnalysis", "ScenarioValues", "WorkedStep", "analyse_case",
+    "analyse_company", "basis", "current_plans", "lever_effects", "load_journey_of", "reference",
 ]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from clvedu.analysis.sources import Basis, basis
 from clvedu.cases import Case, CLVInputs
+from clvedu.cases.plans import plans_on_sale
 from clvedu.clv import cash_flow_schedule, lifetime_value
 from clvedu.domain.relationships import Relationship
 from clvedu.levers import acquisition_payback, break_even_churn, clv, tornado, with_arpu, with_churn
@@ -92,6 +93,22 @@ class PlanValue:
 
 
 @dataclass(frozen=True)
+class ScenarioAnalysis:
+    """What the analysis reports for one company in one scenario (low, base or high)."""
+
+    scenario: str
+    inputs: CLVInputs
+    clv: float
+    value_before_acquisition: float
+    levers: tuple[LeverEffect, ...]
+    payback_periods: int | None
+
+    @property
+    def strongest_lever(self) -> LeverEffect:
+        return self.levers[0]
+
+
+@dataclass(frozen=True)
 class CompanyAnalysis:
     """One company's CLV, how it is built, what moves it and where its inputs come from."""
 
@@ -117,6 +134,7 @@ class CompanyAnalysis:
     plans: tuple[PlanValue, ...]
     techniques: pd.DataFrame | None
     range_tornado: pd.DataFrame
+    scenarios: dict[str, ScenarioAnalysis]
 
     @property
     def strongest_lever(self) -> LeverEffect:
@@ -211,13 +229,14 @@ def _input_lines(case: Case, cid: str) -> tuple[InputLine, ...]:
     return tuple(lines)
 
 
-def _levers(x: CLVInputs, rel: Relationship) -> tuple[LeverEffect, ...]:
+def lever_effects(x: CLVInputs, rel: Relationship) -> tuple[LeverEffect, ...]:
+    """Gain in CLV from each lever improved by :data:`SWING` on inputs ``x``, strongest first."""
     base = clv(x)
     pct = f"{SWING:.0%}"
     effects = [
         LeverEffect("retention", f"{rel.leaving_noun.capitalize()} {pct} lower",
                     clv(with_churn(x, float(x.churn.value) * (1 - SWING))) - base),
-        LeverEffect("revenue", f"{rel.revenue_label.capitalize()} {pct} higher",
+        LeverEffect("revenue", f"{rel.revenue_per(x.noun).capitalize()} {pct} higher",
                     clv(with_arpu(x, float(x.arpu.value) * (1 + SWING))) - base),
         # paid once and never discounted, so the gain is exactly SWING x acquisition cost
         LeverEffect("acquisition", f"Acquisition {pct} cheaper", x.acquisition_cost * SWING),
@@ -248,29 +267,16 @@ def _retention_range(case: Case, cid: str, x: CLVInputs, rel: Relationship) -> S
 
 
 def current_plans(case: Case, cid: str, period: str) -> list[tuple[object, float]]:
-    """Plans still on sale (no end date, the latest of each name), with their price over ``period``, cheapest first."""
-    latest: dict[str, object] = {}
-    for plan in case.companies[cid].plans:
-        if plan.effective_until:
-            continue
-        previous = latest.get(plan.name)
-        if previous is None or (plan.effective_from or "") >= (previous.effective_from or ""):  # type: ignore[attr-defined]
-            latest[plan.name] = plan
-    result = []
-    for plan in latest.values():
-        if plan.per is None:  # type: ignore[attr-defined]
-            continue  # a one-off price cannot stand in for revenue per period
-        price = Money(plan.price, plan.per)  # type: ignore[attr-defined]
-        result.append((plan, float(price.to(period).value) if price.per != period else float(plan.price)))  # type: ignore[attr-defined]
-    return sorted(result, key=lambda item: item[1])
+    """Plans still on sale, with their price over ``period``, cheapest first: :func:`clvedu.cases.plans.plans_on_sale`."""
+    return plans_on_sale(case, cid, period)
 
 
 def _plans(case: Case, cid: str, x: CLVInputs, rel: Relationship) -> tuple[PlanValue, ...]:
     if rel.id != "subscription":
         return ()
-    # add-ons priced far below what an average customer pays are extras, not a way to be a customer
+    # an add-on (add_on: true in case.yaml) is bought on top of a plan, so no customer pays only its price
     return tuple(PlanValue(p.name, price, clv(with_arpu(x, price)))  # type: ignore[attr-defined]
-                 for p, price in current_plans(case, cid, x.period) if price >= 0.4 * float(x.arpu.value))
+                 for p, price in current_plans(case, cid, x.period) if not p.add_on)  # type: ignore[attr-defined]
 
 
 def _range_tornado(case: Case, cid: str, x: CLVInputs) -> pd.DataFrame:
@@ -302,23 +308,25 @@ def analyse_company(case: Case, cid: str, journey=None) -> CompanyAnalysis:
     from clvedu.levers import technique_scenarios
 
     rel = case.relationship_of(cid)
-    scenarios = {s: case.clv_inputs(cid, s) for s in ("low", "base", "high")}
-    x = scenarios["base"]
-    values = {s: clv(v) for s, v in scenarios.items()}
+    scenario_inputs = {s: case.clv_inputs(cid, s) for s in ("low", "base", "high")}
+    x = scenario_inputs["base"]
+    scenarios = {s: ScenarioAnalysis(s, v, clv(v), clv(v, include_acquisition=False), lever_effects(v, rel),
+                                     acquisition_payback(v)) for s, v in scenario_inputs.items()}
+    values = {s: a.clv for s, a in scenarios.items()}
     techniques = None
     if journey is not None and journey.technique_scenarios.get(cid):
         techniques = technique_scenarios(case, cid, journey)
     return CompanyAnalysis(
         id=cid, name=case.companies[cid].name, relationship=rel, noun=x.noun, currency=case.currency,
-        period=x.period, inputs=x, scenario_inputs=scenarios,
+        period=x.period, inputs=x, scenario_inputs=scenario_inputs,
         clv=ScenarioValues(values["low"], values["base"], values["high"]),
         value_before_acquisition=clv(x, include_acquisition=False), multiple=_multiple(x),
         steps=_steps(case, cid, x, rel), input_lines=_input_lines(case, cid),
-        tornado=tornado(x, swing=SWING), levers=_levers(x, rel), break_even=_break_even(x),
-        payback_periods=acquisition_payback(x),
+        tornado=tornado(x, swing=SWING), levers=scenarios["base"].levers, break_even=_break_even(x),
+        payback_periods=scenarios["base"].payback_periods,
         clv_by_timing={t: clv(x, timing=t) for t in ("end", "start", "end_all")},
         retention_range=_retention_range(case, cid, x, rel), plans=_plans(case, cid, x, rel),
-        techniques=techniques, range_tornado=_range_tornado(case, cid, x),
+        techniques=techniques, range_tornado=_range_tornado(case, cid, x), scenarios=scenarios,
     )
 
 

@@ -291,6 +291,7 @@ class Plan(Strict):
     effective_from: PartialDate | None = None
     effective_until: PartialDate | None = None
     ads: bool | None = None
+    add_on: bool = Field(default=False, description="an extra bought on top of a plan (nobody joins on it alone)")
     source: SourceId
     note: Text | None = None
 

@@ -70,6 +70,11 @@ class Relationship:
     def figures(self) -> dict[str, FigureNeed]:
         return {**self.required, **self.optional}
 
+    def revenue_per(self, noun: str) -> str:
+        """The revenue label with the case's own noun: ``"spend per shopper"``, ``"contract value per client"``."""
+        head, _, _ = self.revenue_label.rpartition(" per ")
+        return f"{head} per {noun}" if head else self.revenue_label
+
 
 _MARGIN = FigureNeed("share", False, "share of revenue kept as contribution margin")
 _ACQUISITION = FigureNeed("money", False, "one-off cost of winning a customer", once=True)
