@@ -38,11 +38,16 @@ def executed(built: Path, chapter: Path) -> dict:
 
 
 def glued(notebook: dict) -> dict[str, object]:
+    """Every glued value by name: numbers and strings as Python values, glued sentences as their Markdown text."""
     values: dict[str, object] = {}
     for cell in notebook["cells"]:
         for out in cell.get("outputs", []):
             name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = out.get("data", {}).get(GLUE_PREFIX + "text/plain")
+            data = out.get("data", {})
+            if name and GLUE_PREFIX + "text/markdown" in data:  # a sentence (clvedu.teaching.glue_sentence)
+                values[name] = data[GLUE_PREFIX + "text/markdown"].replace("\\$", "$")
+                continue
+            text = data.get(GLUE_PREFIX + "text/plain")
             if name and text is not None:
                 try:
                     values[name] = ast.literal_eval(text)
@@ -92,6 +97,15 @@ def test_chapter_one_worked_examples_match_hand_calculations(built_book):
     hand = sum((300 * 1.1 ** (t - 1) - 20) * 0.9**t / 1.1**t for t in range(1, 4000)) - 100
     assert g["seed_annual_margin"] == pytest.approx(300.0)
     assert g["seed_consistent"] == pytest.approx(hand, rel=1e-6)
+
+    # The case: Netflix's base CLV and payback from the case file's figures (16.28 a month, 40%, 2.2% churn, $60).
+    r = 0.978
+    assert g["case_clv_0"] == pytest.approx(16.28 * 0.40 * r / (1 + d - r) - 60)
+    paid, month = 0.0, 0
+    while paid < 60:
+        month += 1
+        paid += 16.28 * 0.40 * r**month / (1 + d) ** month
+    assert g["case_payback_0"] == month
 
     # Exercises.
     dm = 1.12 ** (1 / 12) - 1

@@ -79,6 +79,14 @@ def test_chapter_four_decision_exercises(built_book, journey):
     A = np.vstack([P.T - np.eye(3), np.ones(3)])
     pi = np.linalg.lstsq(A, np.array([0, 0, 0, 1.0]), rcond=None)[0]
     assert g["ex3_share"] == pytest.approx(pi[0], rel=1e-9)
+    # the B2B account, contract convention: every account won pays the first year, so m / (1 + d - r) - cost
+    acct = journey["b2b"]["account"]
+    margin = acct["subscribers"]["value"] * acct["fee_per_subscriber"]["value"] * 12 * acct["margin_rate"]["value"]
+    renewal, d = acct["renewal"]["value"], 0.10
+    assert g["b2b_margin"] == pytest.approx(margin)
+    assert g["b2b_clv"] == pytest.approx(margin / (1 + d - renewal) - acct["account_cost"]["value"])
+    assert g["b2b_clv"] == pytest.approx(sum(margin * renewal ** (t - 1) / (1 + d) ** t for t in range(1, 3000))
+                                         - acct["account_cost"]["value"])
 
 
 def netflix_inputs() -> tuple[float, float, float, float]:
