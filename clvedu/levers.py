@@ -25,6 +25,7 @@ import pandas as pd
 
 from clvedu.cases.model import CLVInputs
 from clvedu.clv import cash_flow_schedule, lifetime_value, payback_period
+from clvedu.domain.relationships import RELATIONSHIPS
 from clvedu.domain.stages import CLV_DRIVERS
 from clvedu.domain.techniques import TECHNIQUES, check_parameters
 from clvedu.errors import UserError
@@ -126,15 +127,16 @@ def _with_discount(x: CLVInputs, d: float) -> CLVInputs:
 def _drivers(x: CLVInputs) -> list[tuple[str, float, object, bool]]:
     """(label, base value, setter returning new inputs, higher_is_better) for each driver CLV depends on."""
     adj = ADJECTIVE[x.period].capitalize()
+    rel = RELATIONSHIPS[x.relationship]
     drivers = [
-        (f"{adj} churn", float(x.churn.value), lambda v: with_churn(x, min(v, 1.0)), False),
-        (f"{adj} revenue per {x.noun}", float(x.arpu.value), lambda v: with_arpu(x, v), True),
+        (f"{adj} {rel.leaving_noun}", float(x.churn.value), lambda v: with_churn(x, min(v, 1.0)), False),
+        (f"{adj} {rel.revenue_per(x.noun)}", float(x.arpu.value), lambda v: with_arpu(x, v), True),
         ("Contribution margin rate", float(x.margin_rate), lambda v: _with_margin_rate(x, v), True),
         ("Acquisition cost", float(x.acquisition_cost), lambda v: replace(x, acquisition_cost=v), False),
         (f"{adj} discount rate", float(x.discount.value), lambda v: _with_discount(x, v), False),
     ]
     if x.growth is not None and float(x.growth.value) != 0.0:
-        drivers.append((f"{adj} margin growth", float(x.growth.value),
+        drivers.append((f"{adj} {rel.growth_figure.replace('_', ' ')}", float(x.growth.value),
                         lambda v: replace(x, growth=Growth(v, x.period)), True))
     if x.retention_cost is not None and float(x.retention_cost.value) != 0.0:
         drivers.append((f"{adj} retention cost", float(x.retention_cost.value),
@@ -297,7 +299,7 @@ def technique_effect(inputs: CLVInputs, technique: str, **parameters) -> Techniq
 
 def _driver_label(driver: str, x: CLVInputs, labels: dict[str, str]) -> str:
     if driver == "retention":
-        return f"{ADJECTIVE[x.period].capitalize()} churn"
+        return f"{ADJECTIVE[x.period].capitalize()} {RELATIONSHIPS[x.relationship].leaving_noun}"
     if driver == "margin":
         return f"Margin per {x.noun}"
     return labels[driver]
@@ -329,7 +331,10 @@ def _payback(before: CLVInputs, after: CLVInputs) -> int | None:
     return payback_period(_cash_flows(after, PAYBACK_LIMIT_PERIODS) - _cash_flows(before, PAYBACK_LIMIT_PERIODS))
 
 
-def _describe(technique: str, parameters: dict, currency: str, period: str, noun: str = "customer") -> str:
+def _describe(technique: str, parameters: dict, currency: str, period: str, noun: str = "customer",
+              relationship: str = "subscription") -> str:
+    rel = RELATIONSHIPS[relationship]
+    leaving = rel.leaving_noun
     p = {k: (float(v.value) if isinstance(v, Money) else float(v)) for k, v in parameters.items()}
     per = {k: (v.per if isinstance(v, Money) else period) for k, v in parameters.items()}
 
@@ -339,11 +344,11 @@ def _describe(technique: str, parameters: dict, currency: str, period: str, noun
     text = {
         "upselling": lambda: f"{percent(p['share_moving'], 0)} of {noun}s move up a tier paying {m('price_difference')} more",
         "cross_selling": lambda: f"{percent(p['attach_rate'], 0)} add an add-on earning {m('addon_margin')} margin",
-        "loyalty_rewards": lambda: f"{ADJECTIVE[period]} retention up {100 * p['retention_uplift_points']:.2g} points",
-        "personalisation": lambda: f"churn {percent(p['churn_reduction'], 0)} lower",
-        "digital_channels": lambda: f"churn {percent(p['churn_reduction'], 0)} lower",
-        "connected_data": lambda: f"churn {percent(p['churn_reduction'], 0)} lower",
-        "price_change": lambda: (f"price {p['price_change']:+.0%}, churn {p['churn_elasticity'] * p['price_change']:+.0%} "
+        "loyalty_rewards": lambda: f"{ADJECTIVE[period]} {rel.stay_noun} up {100 * p['retention_uplift_points']:.2g} points",
+        "personalisation": lambda: f"{leaving} {percent(p['churn_reduction'], 0)} lower",
+        "digital_channels": lambda: f"{leaving} {percent(p['churn_reduction'], 0)} lower",
+        "connected_data": lambda: f"{leaving} {percent(p['churn_reduction'], 0)} lower",
+        "price_change": lambda: (f"price {p['price_change']:+.0%}, {leaving} {p['churn_elasticity'] * p['price_change']:+.0%} "
                                  f"(elasticity {p['churn_elasticity']:g})"),
         "referrals": lambda: f"{percent(p['referred_share'], 0)} of new {noun}s referred, each for a {m('referral_reward')} reward",
     }[technique]()
@@ -386,7 +391,7 @@ def technique_scenarios(case, company_id: str, journey=None) -> pd.DataFrame:
         rows.append({
             "technique": sc.technique.replace("_", " ").capitalize(),
             "driver": result.driver,
-            "assumption": _describe(sc.technique, params, case.currency, x.period, x.noun),
+            "assumption": _describe(sc.technique, params, case.currency, x.period, x.noun, x.relationship),
             "delta_clv": result.delta_clv,
             "roi": result.roi,
             "payback_months": None if result.payback_periods is None else result.payback_periods * months_per_period,

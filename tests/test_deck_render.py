@@ -1,4 +1,4 @@
-"""Both decks open in LibreOffice and give one PDF page per slide."""
+"""Both decks of every shipped case open in LibreOffice and give one PDF page per slide."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pptx import Presentation
 from clvedu.decks.build import build_deck
 
 ROOT = Path(__file__).resolve().parents[1]
-CASE = ROOT / "case_studies" / "netflix_vs_prime_video"
+CASES = sorted(p for p in (ROOT / "case_studies").iterdir() if (p / "case.yaml").is_file())
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = [
@@ -29,15 +29,17 @@ def pdf_pages(pdf: Path) -> int:
 
 
 def test_both_decks_convert_with_one_page_per_slide(tmp_path):
+    assert len(CASES) >= 3  # a subscription, a repeat-purchase and a contract case ship with the kit
     decks = []
-    for kind in ("exemplar", "briefing"):
-        out = tmp_path / f"{kind}.pptx"
-        build_deck(CASE, out, kind=kind)
-        decks.append(out)
+    for case in CASES:
+        for kind in ("exemplar", "briefing"):
+            out = tmp_path / f"{case.name}-{kind}.pptx"
+            build_deck(case, out, kind=kind)
+            decks.append(out)
     proc = subprocess.run(
         [SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to", "pdf",
          "--outdir", str(tmp_path), *map(str, decks)],
-        capture_output=True, text=True, timeout=240)
+        capture_output=True, text=True, timeout=480)
     assert proc.returncode == 0, proc.stderr
     for deck in decks:
         pdf = deck.with_suffix(".pdf")

@@ -94,7 +94,9 @@ def _references(case: Case, companies: dict[str, CompanyAnalysis], journey) -> t
     if journey is not None:
         for stage in journey.b2c_stages:
             for techniques in stage.techniques.values():
-                ids += [t.source for t in techniques if t.source and t.source not in ids]
+                for technique in techniques:
+                    if technique.source and technique.source not in ids:
+                        ids.append(technique.source)
     return tuple(reference(case, s) for s in ids)
 
 

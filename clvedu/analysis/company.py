@@ -190,7 +190,7 @@ def _steps(case: Case, cid: str, x: CLVInputs, rel: Relationship) -> tuple[Worke
                   WorkedStep("=", f"Spend per {noun}", float(x.arpu.value), "money", per)]
     elif rel.id == "contract":
         seats = case.scenario_value(cid, "seats")
-        steps += [WorkedStep("", "Seats per account", seats, "count", None, "seats"),
+        steps += [WorkedStep("", f"Seats per {noun}", seats, "count", None, "seats"),
                   WorkedStep("×", "Price per seat", float(x.arpu.value) / seats, "money", per),
                   WorkedStep("=", f"Contract value per {noun}", float(x.arpu.value), "money", per)]
     else:

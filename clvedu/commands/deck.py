@@ -1,8 +1,12 @@
 """``clvedu deck --case CASE_DIR --out FILE.pptx [--kind KIND] [--specs DIR] [--template T.pptx] [--force]``.
 
-Builds a deck from a case folder. A broken case prints the validator's lines and exits 1; any
-other problem (a missing template layout, an existing output without ``--force``) prints one line
-and exits 2. The file is written to a temporary name and renamed, so nothing partial is left.
+Builds a deck from a case folder. Exit codes (shared by every command): 0 written; 1 the case or the
+slide specification was read but is invalid (the validator's lines, or one line naming the file and
+line of the template); 2 something could not be read or written, or the command line is wrong (an
+unknown kind, a missing or damaged template deck, an output that exists without ``--force``, a folder
+that is read-only or full). Every message is one line per problem, never a traceback, with control
+characters shown escaped. The file is written to a temporary name and moved into place exclusively,
+so nothing partial is left and an existing deck is never replaced without ``--force``.
 """
 
 from __future__ import annotations
@@ -28,17 +32,45 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+def _fail(message: object, code: int) -> int:
+    from clvedu.decks.text import for_terminal
+
+    for line in str(message).splitlines() or [""]:
+        print(f"clvedu deck: error: {for_terminal(line)}", file=sys.stderr)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     from clvedu.decks.build import build_deck
     from clvedu.decks.coverage import WORDS_PER_MINUTE
+    from clvedu.decks.templating import TemplateError
+    from clvedu.decks.text import TextTooLong, for_terminal
+    from clvedu.errors import UserError
+    from clvedu.io import check_output_path, os_error_message
 
     try:
+        if not args.out.lower().endswith(".pptx"):
+            return _fail(f"--out {args.out}: the deck file name must end in .pptx", 2)
+        check_output_path(args.out, overwrite=args.force)  # fail now, not after the build
         result = build_deck(args.case, args.out, kind=args.kind, template=args.template, overwrite=args.force,
                             templates_dir=args.specs)
     except CaseError as exc:
         for line in exc.problems:
-            print(line, file=sys.stderr)
+            print(for_terminal(line), file=sys.stderr)
         return 1
+    except (TemplateError, TextTooLong) as exc:  # read, but invalid (SpecNotFound says 2)
+        return _fail(exc, getattr(exc, "exit_code", 1))
+    except UserError as exc:  # unreadable input, an output in the way
+        return _fail(exc, getattr(exc, "exit_code", 2))
+    except FileNotFoundError as exc:
+        return _fail(exc, 2)
+    except OSError as exc:
+        return _fail(os_error_message(exc, exc.filename or args.out, action="read or write"), 2)
+    except ValueError as exc:  # a case value the calculations refuse
+        return _fail(exc, 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted; no deck written", 130)
     minutes = result.words / WORDS_PER_MINUTE
-    print(f"wrote {result.path} ({len(result.slides)} slides, {result.words} words of notes ≈ {minutes:.1f} minutes)")
+    print(f"wrote {for_terminal(result.path)} ({len(result.slides)} slides, {result.words} words of notes "
+          f"≈ {minutes:.1f} minutes)")
     return 0

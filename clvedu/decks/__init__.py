@@ -4,7 +4,7 @@
     >>> build_deck("case_studies/<case>", "build/decks/exemplar.pptx")   # doctest: +SKIP
 
 Slide specifications and note texts live in ``templates/<kind>.yaml`` (Jinja2, sandboxed);
-:mod:`clvedu.decks.context` computes every number they show; :mod:`clvedu.decks.coverage`
+:mod:`clvedu.decks.context` picks what they show from :mod:`clvedu.analysis`; :mod:`clvedu.decks.coverage`
 reads the "Maps to:" lines of any deck.
 """
 

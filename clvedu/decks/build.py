@@ -1,9 +1,9 @@
-"""Build a deck: case + rubric -> context -> rendered slide specs -> python-pptx slides -> file.
+"""Build a deck: case -> analysis -> context -> rendered slides -> PowerPoint file.
 
-The design (when no tutor template is given) is python-pptx's default template resized to 16:9,
-with a navy title band, body text between 14 and 20 pt chosen to fill its box, native tables
-and native charts. With ``template=TEMPLATE.pptx`` the tutor's master is used as it is: layouts
-are found by name and the content area is the layout's body placeholder.
+:func:`build_deck` is the entry point; the jobs are in their own modules: :mod:`clvedu.decks.context`
+picks what the slides show from the case analysis, :mod:`clvedu.decks.render` renders the slide
+specification's texts, :mod:`clvedu.decks.writer` places them on a presentation with python-pptx.
+``render_slides``, ``RenderedSlide`` and ``maps_to_line`` are importable from here as before.
 """
 
 from __future__ import annotations
@@ -11,52 +11,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
-from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
-from pptx.util import Emu, Inches, Pt
 
 from clvedu.cases import load_case
-from clvedu.charts.pptx import add_chart
 from clvedu.decks import text as textfit
-from clvedu.decks.context import DeckContext, Table, build_context
-from clvedu.decks.templating import Renderer, SpecFile, TemplateError, spec_path
+from clvedu.decks.context import build_context
+from clvedu.decks.render import RenderedSlide, maps_to_line, render_slides, special_table
+from clvedu.decks.templating import SpecFile, spec_path
+from clvedu.decks.writer import DeckWriter
 from clvedu.errors import UserError
 from clvedu.io import atomic_write
-from clvedu.rubric import Rubric, load_rubric
+from clvedu.rubric import load_rubric
 
-NAVY = RGBColor(0x1F, 0x4E, 0x79)
-LIGHT = RGBColor(0xF2, 0xF2, 0xF2)
-GREY = RGBColor(0x59, 0x59, 0x59)
-WHITE = RGBColor(0xFF, 0xFF, 0xFF)
-
-WIDE = (Inches(13.333), Inches(7.5))
-BAND = Inches(1.1)
-MARGIN = Inches(0.6)
-FOOTER = Inches(0.45)
-GAP = Inches(0.3)
-
-BODY_PLACEHOLDERS = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
-TITLE_PLACEHOLDERS = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
-
-
-@dataclass
-class RenderedSlide:
-    """One slide with every text rendered: what the builder places and the tests check."""
-
-    id: str
-    layout: str
-    title: str
-    subtitle: str
-    bullets: list[tuple[int, str]]
-    table: str | None
-    chart: str | None
-    notes: str
-    maps_to: str
-    arrange: str = "side"
+__all__ = ["DeckResult", "RenderedSlide", "build_deck", "maps_to_line", "render_slides"]
 
 
 @dataclass
@@ -67,352 +33,8 @@ class DeckResult:
 
     @property
     def words(self) -> int:
-        return sum(textfit.word_count(s.notes) for s in self.slides)
-
-
-# --- mapping lines ---------------------------------------------------------------------------------
-
-def maps_to_line(codes: list[str], rubric: Rubric) -> str:
-    """``"Maps to: LO1 · P1, M1"``: the outcomes (given, and those of the criteria) then the criteria, in rubric order."""
-    unknown = [c for c in codes if c not in rubric.outcomes and c not in rubric.criteria]
-    if unknown:
-        raise TemplateError(f"maps_to has unknown code(s) {', '.join(unknown)}; the rubric has {', '.join(rubric.codes())}")
-    outcomes = {c for c in codes if c in rubric.outcomes}
-    criteria = [c for c in rubric.criteria if c in codes]
-    for c in criteria:
-        outcomes.update(rubric.criteria[c].outcomes)
-    ordered = [o for o in rubric.outcomes if o in outcomes]
-    line = "Maps to: " + ", ".join(ordered)
-    return line + (" · " + ", ".join(criteria) if criteria else "")
-
-
-# --- rendering the specs --------------------------------------------------------------------------------
-
-def _render_tree(renderer: Renderer, value: Any, path: tuple) -> Any:
-    if isinstance(value, str):
-        return renderer.render(value, path)
-    if isinstance(value, list):
-        return [_render_tree(renderer, v, path + (i,)) for i, v in enumerate(value)]
-    if isinstance(value, dict):
-        return {k: _render_tree(renderer, v, path + (k,)) for k, v in value.items()}
-    return value
-
-
-def _bullet_lines(rendered: str) -> list[tuple[int, str]]:
-    out = []
-    for line in rendered.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped.startswith("- "):
-            out.append((1, stripped[2:].strip()))
-        else:
-            out.append((0, stripped))
-    return out
-
-
-def render_slides(spec_file: SpecFile, ctx: DeckContext, rubric: Rubric) -> tuple[list[RenderedSlide], dict]:
-    """Render every slide of the spec; slides whose ``when`` is false are left out."""
-    spec = spec_file.spec
-    renderer = Renderer(spec_file, ctx.values)
-    text = _render_tree(renderer, spec.text, ("text",))
-    renderer.values = {**ctx.values, "text": text}
-    slides = []
-    for i, s in enumerate(spec.slides):
-        base = ("slides", i)
-        if s.when is not None:
-            keep = renderer.render("{{ (" + s.when + ") and 'yes' or '' }}", base + ("when",))
-            if not keep:
-                continue
-        if s.layout not in spec.layouts:
-            raise TemplateError(f"{spec_file.path}, line {spec_file.line_of(base + ('layout',))}: slide {s.id!r} uses "
-                                f"layout {s.layout!r}; the spec's layouts are {', '.join(spec.layouts)}")
-        bullets: list[tuple[int, str]] = []
-        for j, b in enumerate(s.bullets):
-            bullets += _bullet_lines(renderer.render(b, base + ("bullets", j)))
-        if s.notes_file:
-            file = spec_file.path.parent / s.notes_file
-            if not file.is_file():
-                raise TemplateError(f"{spec_file.path}: slide {s.id!r}: notes_file {file} not found")
-            notes = renderer.render(file.read_text(encoding="utf-8"), base, filename=str(file), first_line=1)
-        else:
-            notes = renderer.render(s.notes or "", base + ("notes",))
-        notes = textfit.clean(" ".join(notes.split())) if "\n\n" not in notes else "\n\n".join(
-            textfit.clean(" ".join(p.split())) for p in notes.split("\n\n") if p.strip())
-        table = renderer.render(s.table, base + ("table",)).strip() if s.table else None
-        chart = renderer.render(s.chart, base + ("chart",)).strip() if s.chart else None
-        slides.append(RenderedSlide(
-            id=s.id, layout=spec.layouts[s.layout], title=textfit.clean(renderer.render(s.title, base + ("title",))),
-            subtitle=textfit.clean(renderer.render(s.subtitle, base + ("subtitle",))) if s.subtitle else "",
-            bullets=textfit.limit_bullets(bullets), table=table or None, chart=chart or None,
-            notes=notes, maps_to=maps_to_line(s.maps_to, rubric) if s.maps_to else "",
-            arrange=getattr(s, "arrange", "side")))
-    return slides, text
-
-
-# --- tables that need the rendered spec text ----------------------------------------------------------------
-
-def _special_table(key: str, ctx: DeckContext, text: dict, rubric: Rubric) -> Table | None:
-    examples = text.get("examples", {}) if isinstance(text, dict) else {}
-    if key.startswith("criteria:"):
-        codes = [c.strip() for c in key.split(":", 1)[1].split(",") if c.strip()]
-        rows = []
-        for code in codes:
-            if code not in rubric.criteria:
-                raise TemplateError(f"table {key!r}: unknown criterion {code!r}")
-            crit = rubric.criteria[code]
-            rows.append([f"{code} ({crit.band})", "; ".join(crit.evidence), examples.get(code, "")])
-        return Table(["Criterion", "What the evidence looks like", "Example from this case"], rows, [0.8, 2.2, 2.0])
-    if key == "marking_grid":
-        rows = [[f"{c.code} ({c.band})", c.summary, "", ""] for c in rubric.criteria.values()]
-        return Table(["Criterion", "What it asks", "Met?", "Slides / comment"], rows, [1.0, 5.0, 0.5, 1.6])
-    if key == "outcomes":
-        rows = [[o.code, o.title, ", ".join(c.code for c in rubric.criteria_for(o.code))] for o in rubric.outcomes.values()]
-        return Table(["Outcome", "In plain words", "Criteria"], rows, [1.0, 3.2, 1.2])
-    if key in text.get("tables", {}):
-        spec = text["tables"][key]
-        return Table(list(spec["header"]), [list(map(str, r)) for r in spec["rows"]], spec.get("widths"))
-    return None
-
-
-# --- python-pptx ------------------------------------------------------------------------------------------
-
-class DeckWriter:
-    """Places rendered slides on a presentation (the default design, or a tutor's template)."""
-
-    def __init__(self, template: str | os.PathLike | None, layouts_needed: dict[str, str]):
-        self.house_style = template is None
-        if template is not None:
-            path = Path(template)
-            if not path.is_file():
-                raise UserError(f"--template {path}: file not found")
-            try:
-                self.prs = Presentation(str(path))
-            except Exception as exc:  # python-pptx raises several kinds for a file that is not a deck
-                raise UserError(f"--template {path}: not a PowerPoint file ({type(exc).__name__}: {exc})") from None
-        else:
-            self.prs = Presentation()
-            self._apply_house_style()
-        self.layouts = {layout.name: layout for layout in self.prs.slide_layouts}
-        self.template_name = str(template) if template else "the default template"
-        for logical, name in layouts_needed.items():
-            self._layout(name, needs_body=logical != "blank")
-
-    def _layout(self, name: str, needs_body: bool = True):
-        layout = self.layouts.get(name)
-        if layout is None:
-            raise UserError(f"{self.template_name} has no slide layout named {name!r}; "
-                            f"its layouts are: {', '.join(self.layouts)}")
-        kinds = {ph.placeholder_format.type for ph in layout.placeholders}
-        if not kinds & set(TITLE_PLACEHOLDERS):
-            raise UserError(f"{self.template_name}: layout {name!r} has no title placeholder, which every slide needs")
-        if needs_body and not kinds & set(BODY_PLACEHOLDERS):
-            raise UserError(f"{self.template_name}: layout {name!r} has no body (text or content) placeholder, "
-                            "which the slides that use it need for their text")
-        return layout
-
-    def _apply_house_style(self) -> None:
-        """Widen the default template to 16:9 and move its placeholders to the band design."""
-        self.prs.slide_width, self.prs.slide_height = WIDE
-        width, height = WIDE
-        for layout in self.prs.slide_layouts:
-            for ph in layout.placeholders:
-                kind = ph.placeholder_format.type
-                if layout.name == "Title Slide":
-                    if kind == PP_PLACEHOLDER.CENTER_TITLE:
-                        ph.left, ph.top, ph.width, ph.height = MARGIN + Inches(0.3), Inches(2.0), width - 2 * MARGIN - Inches(0.6), Inches(2.0)
-                    elif kind == PP_PLACEHOLDER.SUBTITLE:
-                        ph.left, ph.top, ph.width, ph.height = MARGIN + Inches(0.3), Inches(4.2), width - 2 * MARGIN - Inches(0.6), Inches(2.0)
-                elif kind in TITLE_PLACEHOLDERS:
-                    ph.left, ph.top, ph.width, ph.height = MARGIN, Inches(0.1), width - 2 * MARGIN, BAND - Inches(0.2)
-                elif kind in BODY_PLACEHOLDERS:
-                    ph.left, ph.top = MARGIN, BAND + Inches(0.35)
-                    ph.width, ph.height = width - 2 * MARGIN, height - BAND - Inches(0.35) - FOOTER - Inches(0.1)
-
-    # -- helpers ----------------------------------------------------------------------------------
-
-    def _to_back(self, slide, shape) -> None:
-        tree = slide.shapes._spTree
-        tree.remove(shape._element)
-        tree.insert(2, shape._element)
-
-    def _rect(self, slide, left, top, width, height, color) -> Any:
-        shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, top, width, height)
-        shape.fill.solid()
-        shape.fill.fore_color.rgb = color
-        shape.line.fill.background()
-        shape.shadow.inherit = False
-        self._to_back(slide, shape)
-        return shape
-
-    def _placeholder(self, slide, kinds):
-        return next((ph for ph in slide.placeholders if ph.placeholder_format.type in kinds), None)
-
-    def _fill_text(self, frame, paragraphs: list[tuple[int, str]], width, height, *, largest=20, smallest=14,
-                   color=None, bullets=True) -> int:
-        size = textfit.fit_font_size(paragraphs, Emu(width).pt, Emu(height).pt, largest=largest, smallest=smallest,
-                                     indent_pt=18 if bullets else 0)
-        frame.clear()
-        frame.word_wrap = True
-        frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE  # PowerPoint shrinks further if a font runs wide
-        for i, (level, text) in enumerate(paragraphs):
-            para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-            para.level = level
-            run = para.add_run()
-            run.text = text
-            run.font.size = Pt(size - 2 * level)
-            if color is not None:
-                run.font.color.rgb = color
-            para.space_after = Pt(size * 0.35)
-        return size
-
-    # -- slides ------------------------------------------------------------------------------------
-
-    def add(self, s: RenderedSlide, ctx: DeckContext, special_table, number: int, footer: str) -> None:
-        layout = self._layout(s.layout, needs_body=False)
-        slide = self.prs.slides.add_slide(layout)
-        width, height = self.prs.slide_width, self.prs.slide_height
-        title = self._placeholder(slide, TITLE_PLACEHOLDERS)
-        body = self._placeholder(slide, BODY_PLACEHOLDERS)
-        is_title_slide = title is not None and title.placeholder_format.type == PP_PLACEHOLDER.CENTER_TITLE
-        if title is None:
-            raise UserError(f"{self.template_name}: layout {s.layout!r} has no title placeholder")
-
-        title.text_frame.text = s.title
-        if self.house_style:
-            if is_title_slide:
-                self._rect(slide, 0, 0, width, height, NAVY)
-                self._rect(slide, MARGIN + Inches(0.3), Inches(4.05), Inches(1.6), Inches(0.06), RGBColor(0xD0, 0x8C, 0x2B))
-            else:
-                self._rect(slide, 0, 0, width, BAND, NAVY)
-            frame = title.text_frame
-            frame.word_wrap = True
-            frame.vertical_anchor = MSO_ANCHOR.BOTTOM if is_title_slide else MSO_ANCHOR.MIDDLE
-            para = frame.paragraphs[0]
-            para.alignment = PP_ALIGN.LEFT
-            for run in para.runs:
-                run.font.size = Pt(40 if is_title_slide else (28 if len(s.title) <= 60 else 24))
-                run.font.bold = True
-                run.font.color.rgb = WHITE
-
-        if is_title_slide:
-            if body is not None:
-                paragraphs = [(0, line) for line in s.subtitle.splitlines() if line.strip()] + [(0, t) for _, t in s.bullets]
-                self._fill_text(body.text_frame, paragraphs, body.width, body.height, largest=22, smallest=14,
-                                color=RGBColor(0xDD, 0xE6, 0xF0) if self.house_style else None, bullets=False)
-                for para in body.text_frame.paragraphs:
-                    para.alignment = PP_ALIGN.LEFT
-        else:
-            self._content(slide, s, body, ctx, special_table)
-            if self.house_style:
-                box = slide.shapes.add_textbox(MARGIN, height - FOOTER, width - 2 * MARGIN, FOOTER - Inches(0.1))
-                box.text_frame.text = f"{footer}   ·   {number}"
-                p = box.text_frame.paragraphs[0]
-                p.alignment = PP_ALIGN.RIGHT
-                p.runs[0].font.size = Pt(11)
-                p.runs[0].font.color.rgb = GREY
-
-        notes = s.notes + (("\n\n" if s.notes else "") + s.maps_to if s.maps_to else "")
-        slide.notes_slide.notes_text_frame.text = notes
-
-    def _content(self, slide, s: RenderedSlide, body, ctx: DeckContext, special_table) -> None:
-        width, height = self.prs.slide_width, self.prs.slide_height
-        if body is not None:
-            left, top, area_w, area_h = body.left, body.top, body.width, body.height
-        else:
-            left, top = MARGIN, BAND + Inches(0.35)
-            area_w, area_h = width - 2 * MARGIN, height - top - FOOTER - Inches(0.1)
-        visuals: list[tuple[str, Any]] = []
-        if s.table:
-            table = ctx.tables.get(s.table) or special_table(s.table)
-            if table is None:
-                raise TemplateError(f"slide {s.id!r}: no table {s.table!r}; tables: {', '.join(ctx.tables)}")
-            visuals.append(("table", table))
-        if s.chart:
-            if s.chart not in ctx.charts:
-                raise TemplateError(f"slide {s.id!r}: no chart {s.chart!r}; charts: {', '.join(ctx.charts)}")
-            visuals += [("chart", spec) for spec in ctx.charts[s.chart]]
-
-        if not visuals:
-            text_box = (left, top, area_w, area_h)
-            visual_box = None
-        elif not s.bullets:
-            text_box, visual_box = None, (left, top, area_w, area_h)
-        elif s.arrange == "stack" or len(visuals) > 1:
-            lines = sum(textfit.lines_needed(t, Emu(area_w).pt - 18, 18) for _, t in s.bullets)
-            text_h = min(int(area_h * 0.45), Pt(18 * 1.2 * lines + 18 * 0.35 * len(s.bullets) + 14))
-            text_box = (left, top, area_w, text_h)
-            visual_box = (left, top + text_h + Inches(0.1), area_w, area_h - text_h - Inches(0.1))
-        else:
-            share = 0.40 if s.arrange == "side" else 0.5
-            text_w = int(area_w * share)
-            text_box = (left, top, text_w, area_h)
-            visual_box = (left + text_w + GAP, top, area_w - text_w - GAP, area_h)
-
-        if text_box is not None:
-            if body is None:
-                body = slide.shapes.add_textbox(*text_box)
-            else:
-                body.left, body.top, body.width, body.height = text_box
-            self._fill_text(body.text_frame, s.bullets, text_box[2], text_box[3], largest=24 if not visuals else 20)
-        elif body is not None:
-            body._element.getparent().remove(body._element)  # an empty placeholder would show its prompt text
-
-        if visual_box is not None:
-            vl, vt, vw, vh = visual_box
-            n = len(visuals)
-            each = int((vw - GAP * (n - 1)) / n)
-            for i, (kind, item) in enumerate(visuals):
-                x = vl + i * (each + GAP)
-                if kind == "table":
-                    self._table(slide, item, x, vt, each, vh)
-                else:
-                    add_chart(slide.shapes, item, x, vt, each, vh, colors=ctx.colors or None, font_size=12)
-
-    def _table(self, slide, table: Table, left, top, width, max_height) -> None:
-        cols = len(table.header)
-        weights = table.widths or [1.0] * cols
-        total = sum(weights)
-        col_w = [int(width * w / total) for w in weights]
-        cells = [table.header] + table.rows
-        note_h = Inches(0.4) if table.note else 0
-        chosen, heights = 10, []
-        for size in (16, 15, 14, 13, 12, 11, 10):
-            heights = [max(textfit.lines_needed(str(c), Emu(w).pt - 12, size) for c, w in zip(row, col_w))
-                       * size * 1.2 + 8 for row in cells]
-            if sum(heights) <= Emu(max_height - note_h).pt:
-                chosen = size
-                break
-        frame = slide.shapes.add_table(len(cells), cols, left, top, width, int(Pt(sum(heights))))
-        tbl = frame.table
-        for j, w in enumerate(col_w):
-            tbl.columns[j].width = w
-        for i, row in enumerate(cells):
-            tbl.rows[i].height = int(Pt(heights[i]))
-            for j, value in enumerate(row):
-                cell = tbl.cell(i, j)
-                cell.margin_left = cell.margin_right = Pt(6)
-                cell.margin_top = cell.margin_bottom = Pt(4)
-                cell.text = textfit.clean(str(value))
-                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-                run = cell.text_frame.paragraphs[0].runs
-                for r in run:
-                    r.font.size = Pt(chosen)
-                    r.font.bold = i == 0 or (j == 0 and i > 0 and False)
-                    if i == 0:
-                        r.font.color.rgb = WHITE
-                cell.fill.solid()
-                cell.fill.fore_color.rgb = NAVY if i == 0 else (LIGHT if i % 2 == 0 else WHITE)
-        if table.note:
-            # at the foot of the area: renderers may draw rows taller than estimated
-            box = slide.shapes.add_textbox(left, top + max_height - note_h, width, note_h)
-            box.text_frame.word_wrap = True
-            box.text_frame.text = textfit.clean(table.note)
-            box.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
-            box.text_frame.paragraphs[0].runs[0].font.color.rgb = GREY
-
-    def save(self, path: Path) -> None:
-        self.prs.save(str(path))
+        """Words of the notes that are spoken: backup slides (ids starting ``backup``) wait for questions."""
+        return sum(textfit.word_count(s.notes) for s in self.slides if not s.id.startswith("backup"))
 
 
 # --- the public entry point -----------------------------------------------------------------------------------
@@ -439,7 +61,8 @@ def build_deck(case_dir: str | os.PathLike, out: str | os.PathLike, *, kind: str
     slides, text = render_slides(spec_file, ctx, rubric)
     writer = DeckWriter(template, dict(spec_file.spec.layouts))
     for number, s in enumerate(slides, start=1):
-        writer.add(s, ctx, lambda key: _special_table(key, ctx, text, rubric), number, case.title)
+        writer.add(s, ctx, lambda key: special_table(key, ctx, text, rubric), number, case.title)
+    textfit.set_core_properties(writer.prs, title=case.title)  # cleaned, like every text in the deck
     with atomic_write(out, overwrite=overwrite) as tmp:
         writer.save(tmp)
     return DeckResult(out, kind, slides)

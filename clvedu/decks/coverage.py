@@ -3,6 +3,10 @@
 A slide claims codes with a line in its notes such as ``Maps to: LO1 · P1, M1`` (any separators;
 case-insensitive ``Maps to``). Talk time counts the words of the notes, without the mapping line,
 at :data:`WORDS_PER_MINUTE`. Works on students' decks as well as generated ones.
+
+With ``collect_text=True`` :func:`read_coverage` also keeps the words on the slides (text boxes, tables,
+groups) and in the notes, one paragraph a line, for :mod:`clvedu.decks.class_report` to look for an
+answer key's figures; it reads text only, never pictures or embedded files.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from clvedu.rubric import Rubric, load_rubric
 
 WORDS_PER_MINUTE = 130
 TALK_MINUTES = 10.0
+MAX_DECK_TEXT = 2_000_000
+"""Most characters of slide and notes text kept per deck with ``collect_text`` (a 15-slide talk has about 20,000)."""
 
 _MAPS_TO = re.compile(r"^\s*maps\s+to\s*:(?P<codes>.*)$", re.IGNORECASE | re.MULTILINE)
 _CODE = re.compile(r"\b(LO\d+|[PMD]\d+)\b", re.IGNORECASE)
@@ -39,6 +45,8 @@ class Coverage:
     path: Path
     slides: list[SlideNotes]
     rubric_codes: list[str]
+    text: str = ""
+    """The slides' and notes' words, one paragraph a line (only with ``read_coverage(collect_text=True)``)."""
 
     @property
     def words(self) -> int:
@@ -73,22 +81,38 @@ def parse_maps_to(notes: str) -> tuple[list[str], str]:
     return codes, _MAPS_TO.sub("", notes)
 
 
-def read_coverage(path: str | os.PathLike, rubric: Rubric | None = None) -> Coverage:
+def _paragraphs(element) -> list[str]:
+    """The text of every paragraph (``a:p``) under an XML element: text boxes, tables and groups alike."""
+    from pptx.oxml.ns import qn
+
+    a_p, a_t = qn("a:p"), qn("a:t")
+    return ["".join(t.text or "" for t in p.iter(a_t)) for p in element.iter(a_p)]
+
+
+def read_coverage(path: str | os.PathLike, rubric: Rubric | None = None, *, collect_text: bool = False) -> Coverage:
     """Read a .pptx and report each slide's claimed codes and note length.
 
     Raises :class:`UserError` (one line) for a file that is missing, not a .pptx, truncated, damaged
     or a zip bomb: :func:`clvedu.io.open_presentation` measures its parts before python-pptx reads it.
+    ``collect_text`` also keeps the slides' and notes' text (at most :data:`MAX_DECK_TEXT` characters)
+    in :attr:`Coverage.text`.
     """
     rubric = rubric or load_rubric()
     path = Path(path)
     prs = open_presentation(path)
     known = set(rubric.codes())
     slides = []
+    texts: list[str] = []
+    kept = 0
     try:
         for number, slide in enumerate(prs.slides, start=1):
             title = slide.shapes.title.text_frame.text.strip() if slide.shapes.title is not None else ""
             notes = (slide.notes_slide.notes_text_frame.text
                      if slide.has_notes_slide and slide.notes_slide.notes_text_frame else "")
+            if collect_text and kept < MAX_DECK_TEXT:
+                for part in (*_paragraphs(slide.element), notes):
+                    texts.append(part)
+                    kept += len(part) + 1
             codes, spoken = parse_maps_to(notes)
             slides.append(SlideNotes(number=number, title=title, words=word_count(spoken),
                                      codes=[c for c in codes if c in known],
@@ -98,7 +122,7 @@ def read_coverage(path: str | os.PathLike, rubric: Rubric | None = None) -> Cove
         raise UserError(f"{path}: not a readable PowerPoint (.pptx) file ({type(exc).__name__}: {message})") from None
     if not slides:
         raise UserError(f"{path}: the deck has no slides")
-    return Coverage(path, slides, rubric.codes())
+    return Coverage(path, slides, rubric.codes(), text="\n".join(texts)[:MAX_DECK_TEXT])
 
 
 def format_report(cov: Coverage) -> str:

@@ -57,7 +57,9 @@ class Relationship:
     growth_figure: str
     timing: str
     # wording, chosen by renderers so that no template is written for one relationship
-    leave_verb: str          # "cancel", "stop buying", "not renew"
+    leave_verb: str          # after "will", "may": "cancel", "stop buying", "not renew"
+    leaves: str              # after a plural subject: "cancel", "stop buying", "do not renew"
+    leaves_one: str          # after a singular subject: "cancels", "stops buying", "does not renew"
     leaving_noun: str        # "churn", "lapse", "non-renewal"
     stay_noun: str           # "retention", "active retention", "renewal rate"
     period_word: str         # "billing period", "period", "contract term"
@@ -97,6 +99,8 @@ RELATIONSHIPS: dict[str, Relationship] = {
         growth_figure="margin_growth",
         timing="end",
         leave_verb="cancel",
+        leaves="cancel",
+        leaves_one="cancels",
         leaving_noun="churn",
         stay_noun="retention",
         period_word="billing period",
@@ -121,6 +125,8 @@ RELATIONSHIPS: dict[str, Relationship] = {
         growth_figure="margin_growth",
         timing="end",
         leave_verb="stop buying",
+        leaves="stop buying",
+        leaves_one="stops buying",
         leaving_noun="lapse",
         stay_noun="active retention",
         period_word="period",
@@ -146,6 +152,8 @@ RELATIONSHIPS: dict[str, Relationship] = {
         growth_figure="seat_growth",
         timing="end_all",
         leave_verb="not renew",
+        leaves="do not renew",
+        leaves_one="does not renew",
         leaving_noun="non-renewal",
         stay_noun="renewal rate",
         period_word="contract term",
