@@ -38,3 +38,14 @@ def percent(share: float, decimals: int = 1) -> str:
 def timed(quantity: Timed, decimals: int = 1) -> str:
     """A rate with its period in words: ``"2.2% monthly churn"``, ``"10.0% annual discount rate"``."""
     return f"{percent(quantity.value, decimals)} {ADJECTIVE[quantity.per]} {quantity.kind}"
+
+
+def plural(noun: str) -> str:
+    """English plural of a customer noun: member -> members, business -> businesses, company -> companies."""
+    word = str(noun)
+    lower = word.lower()
+    if lower.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if len(word) > 1 and lower.endswith("y") and lower[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from clvedu.formatting import plural  # noqa: F401 - re-exported for the simulate modules
 from clvedu.units import PERIODS_PER_YEAR
 
 SYNTHETIC_NOTE = (
@@ -102,15 +103,6 @@ def _periods_per_year(period: str) -> int:
 
 def _weeks_in(period: str) -> float:
     return PERIODS_PER_YEAR["week"] / PERIODS_PER_YEAR[period]
-
-
-def plural(noun: str) -> str:
-    """English plural of a customer noun: member -> members, business -> businesses, company -> companies."""
-    if re.search(r"(s|x|z|ch|sh)$", noun):
-        return noun + "es"
-    if re.search(r"[^aeiou]y$", noun):
-        return noun[:-1] + "ies"
-    return noun + "s"
 
 
 def _slug(text: str) -> str:

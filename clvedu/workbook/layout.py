@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from clvedu import __version__
 from clvedu.analysis import SWING, CaseAnalysis, CompanyAnalysis
 from clvedu.domain.relationships import PESSIMISTIC_END, SHARED_FIGURES, FigureNeed
+from clvedu.formatting import plural
 from clvedu.units import ADJECTIVE, PERIODS_PER_YEAR
 from clvedu.workbook.formula import Expr, absolute, first_number, if_positive, minimum
 
@@ -144,14 +145,6 @@ def _check_name(name: str) -> str:
     if not re.fullmatch(r"[a-z_][a-z0-9_.]*", name) or _CELL_LIKE.match(name) or len(name) > 255:
         raise ValueError(f"cannot use {name!r} as a spreadsheet name; company and figure ids must be snake_case")
     return name
-
-
-def plural(noun: str) -> str:
-    if noun.endswith("y") and len(noun) > 1 and noun[-2] not in "aeiou":
-        return noun[:-1] + "ies"
-    if noun.endswith(("s", "x", "z", "ch", "sh")):
-        return noun + "es"
-    return noun + "s"
 
 
 def _upfirst(text: str) -> str:
@@ -488,7 +481,7 @@ class _Builder:
                  "margin")
         if rel.retention_is_churn:
             line(f"Churn per {P}", "share", "share", c(rel.retention_figure),
-                 f"Share of {plural(noun)} who {rel.leave_verb} each {P} (Conversions sheet).")
+                 f"Share of {plural(noun)} who {rel.leaves} each {P} (Conversions sheet).")
             line(f"Retention r = 1 − churn, per {P}", "share", "share",
                  lambda s: 1 - conv[s][rel.retention_figure],
                  f"Share of {plural(noun)} still paying a {P} later.", "retention")
@@ -616,10 +609,13 @@ class _Builder:
             return (gross - cost) * mult
 
         gross, ac = base["gross_margin"], conv["acquisition_cost"]
+        # the same labels as clvedu.levers.tornado, so the sheet and the analysis name each driver alike
+        churn_label = f"{adj} {rel.leaving_noun}"
+        growth_label = f"{adj} {rel.growth_figure.replace('_', ' ')}"
         drivers = [
-            (f"{adj} churn" + ("" if rel.retention_is_churn else f" (1 − {rel.stay_noun})"), churn, False, "share",
+            (churn_label + ("" if rel.retention_is_churn else f" (1 − {rel.stay_noun})"), churn, False, "share",
              lambda v: value_of(gross, c, 1 - v, None, None) - ac, True),
-            (f"{adj} revenue per {noun}", base["revenue"], True, "money",
+            (f"{adj} {rel.revenue_per(noun)}", base["revenue"], True, "money",
              lambda v: value_of(v * conv["contribution_margin"], c, None, None, None) - ac, False),
             ("Contribution margin rate", conv["contribution_margin"], True, "share",
              lambda v: value_of(base["revenue"] * v, c, None, None, None) - ac, False),
@@ -628,7 +624,7 @@ class _Builder:
              lambda v: value_of(gross, c, None, v, None) - ac, False),
         ]
         if has_growth and g.value != 0:
-            drivers.append((f"{adj} margin growth", g, True, "share",
+            drivers.append((growth_label, g, True, "share",
                             lambda v: value_of(gross, c, None, None, v) - ac, False))
         if has_cost and c.value != 0:
             drivers.append((f"{adj} retention cost", c, False, "money",
@@ -636,7 +632,7 @@ class _Builder:
         rows = []
         for label, ref, higher_better, fmt, clv_of, capped in drivers:
             ref = _same(ref)
-            if label.endswith("margin growth"):
+            if label == growth_label:
                 down, up = ref - step * absolute(ref), ref + step * absolute(ref)
             else:
                 down, up = ref * (1 - step), ref * (1 + step)
@@ -657,14 +653,14 @@ class _Builder:
             lo = sh.put(row, 4, clv_of(w), "v:formula:money")
             hi = sh.put(row, 5, clv_of(b), "v:formula:money")
             sh.put(row, 6, hi - lo, "v:formula:money")
-            if label.endswith("margin growth"):
+            if label == growth_label:
                 how = "Growth can be negative, so it moves by the step × its size either way: g ∓ step × |g|."
             elif higher_better:
                 how = "Worse: × (1 − step); better: × (1 + step)."
             else:
                 how = "Worse: × (1 + step); better: × (1 − step)."
-            if label.startswith(f"{adj} churn"):
-                how += " Churn cannot pass 100%."
+            if label.startswith(churn_label):
+                how += f" {rel.leaving_noun.capitalize()} cannot pass 100%."
                 if not rel.retention_is_churn:
                     how += " Retention r is 1 − churn."
             sh.put(row, 7, how, "note")
