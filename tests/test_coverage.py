@@ -80,3 +80,19 @@ def test_unreadable_files_give_one_line(tmp_path, capsys):
     assert main(["coverage", str(tmp_path / "missing.pptx")]) == 2
     err = capsys.readouterr().err
     assert "not a PowerPoint" in err and "file not found" in err and "Traceback" not in err
+
+
+def test_collect_text_reads_text_boxes_tables_and_notes_only_when_asked(tmp_path):
+    from pptx.util import Inches
+
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    slide.shapes.title.text = "CLV per member"
+    table = slide.shapes.add_table(2, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    table.cell(1, 1).text = "£152.47"
+    slide.notes_slide.notes_text_frame.text = "It pays back in 11 months.\nMaps to: LO1 · P1"
+    prs.save(str(tmp_path / "s.pptx"))
+    text = read_coverage(tmp_path / "s.pptx", collect_text=True).text
+    assert "CLV per member" in text.splitlines() and "£152.47" in text.splitlines()
+    assert "It pays back in 11 months." in text
+    assert read_coverage(tmp_path / "s.pptx").text == ""
