@@ -148,7 +148,8 @@ def chapter_title(path: str | os.PathLike) -> str:
 
 
 def exemplar_slides(case_dir: str | os.PathLike) -> list[ExemplarSlide]:
-    """The exemplar deck's slides for a case, rendered as the deck generator renders them (no file written)."""
+    """The exemplar's spoken slides for a case (up to Questions; backup slides left out), rendered as the deck
+    generator renders them (no file written)."""
     from clvedu.cases import load_case
     from clvedu.decks.build import render_slides
     from clvedu.decks.context import build_context
@@ -159,7 +160,7 @@ def exemplar_slides(case_dir: str | os.PathLike) -> list[ExemplarSlide]:
     rubric = load_rubric()
     slides, _ = render_slides(SpecFile(spec_path("exemplar")), build_context(load_case(case_dir), rubric), rubric)
     return [ExemplarSlide(i, s.id, s.title, tuple(parse_maps_to(s.maps_to)[0]), word_count(s.notes))
-            for i, s in enumerate(slides, start=1)]
+            for i, s in enumerate(slides, start=1) if not s.backup]
 
 
 def assessment_table(book_dir: str | os.PathLike, slides: list[ExemplarSlide]) -> pd.DataFrame:

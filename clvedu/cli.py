@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "clvedu.commands.simulate",
     "clvedu.commands.deck",
     "clvedu.commands.coverage",
+    "clvedu.commands.variants",
+    "clvedu.commands.workbook",
 ]
 
 

@@ -342,3 +342,387 @@ def payback_sentence(analysis) -> str:
         text += (f", so {first[0]} gets its money back sooner" if len(first) == 1
                  else f", so {join_words(first)} get their money back at the same time")
     return text + "."
+
+
+# --- chapters 1 to 3: worked tables and comparisons ------------------------------------------------------------
+
+def direction(a: float, b: float, more: str = "more", less: str = "less", same: str = "the same") -> str:
+    """``more`` when ``a`` > ``b``, ``less`` when smaller, ``same`` when equal to a millionth of the larger."""
+    if abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b)):
+        return same
+    return more if a > b else less
+
+
+def amount_comparison(a_label: str, a: float, b_label: str, b: float, currency: str = "USD",
+                      decimals: int = 0) -> str:
+    """``"a new Netflix member ($152) is worth $9 less than a new Prime Video member ($161)"``."""
+    a_text, b_text = _money(a, currency, decimals), _money(b, currency, decimals)
+    if direction(a, b) == "the same":
+        return f"{a_label} ({a_text}) is worth as much as {b_label} ({b_text})"
+    return (f"{a_label} ({a_text}) is worth {_money(abs(a - b), currency, decimals)} "
+            f"{direction(a, b)} than {b_label} ({b_text})")
+
+
+def ranked_phrase(values: dict[str, float], currency: str = "USD", decimals: int = 0) -> str:
+    """``"North America ($90), Europe ($80) and Asia-Pacific ($41)"``, highest first."""
+    order = sorted(values, key=values.get, reverse=True)
+    return join_words(f"{name} ({_money(values[name], currency, decimals)})" for name in order)
+
+
+def value_ranking_sentence(analysis) -> str:
+    """Which company's new customer is worth most at base, and by how much (after acquisition cost)."""
+    best, *rest = analysis.ranked
+    noun = analysis.noun
+    if not rest:
+        return f"At base, a new {best.name} {noun} is worth {_money(best.clv.base, best.currency, 0)}."
+    other = rest[0]
+    gap = best.clv.base - other.clv.base
+    if abs(gap) < 0.005:
+        return (f"At base, a new {best.name} {noun} and a new {other.name} {noun} are worth the same, "
+                f"{_money(best.clv.base, best.currency, 0)} after acquisition cost.")
+    return (f"At base, a new {best.name} {noun} is worth {_money(best.clv.base, best.currency, 0)} after "
+            f"acquisition cost, {_money(gap, best.currency, 0)} more than a new {other.name} {noun} "
+            f"({_money(other.clv.base, other.currency, 0)}).")
+
+
+def balance_sentence(analysis) -> str:
+    """Which company gets more discounted margin back for each dollar spent winning a customer (the ratio of
+    the value of the margins to the acquisition cost) at base."""
+    noun = analysis.noun
+    ratios = {c.name: c.value_before_acquisition / c.inputs.acquisition_cost
+              for c in analysis.companies.values() if c.inputs.acquisition_cost > 0}
+    if not ratios:
+        return f"No company pays to win a {noun}, so there is no ratio to compare."
+    order = sorted(ratios, key=ratios.get, reverse=True)
+    shown = join_words(f"{_money(ratios[n], analysis.currency)} at {n}" for n in order)
+    if len(order) == 1:
+        return f"Each dollar spent winning a {noun} brings back {shown} of discounted margin."
+    if direction(ratios[order[0]], ratios[order[1]]) == "the same":
+        return f"Each dollar spent winning a {noun} brings back the same discounted margin: {shown}."
+    return f"{order[0]} gets more discounted margin back for each dollar spent winning a {noun} ({shown})."
+
+
+def step_table(company) -> str:
+    """The analysis's worked CLV (:attr:`CompanyAnalysis.steps`) as a numbered Markdown table."""
+    from clvedu.formatting import money, percent
+
+    def shown(step) -> str:
+        if step.kind == "money":
+            return money(step.value, company.currency, per=step.per)
+        if step.kind == "share":
+            text = percent(step.value, 2 if step.value < 0.1 else 1)
+            return text + (f" a {step.per}" if step.per else "")
+        if step.kind == "rate":
+            return percent(step.value, 3) + (f" a {step.per}" if step.per else "")
+        if step.kind == "count":
+            return f"{step.value:,.2f} {step.unit}" + (f" a {step.per}" if step.per else "")
+        return f"{step.value:,.2f}"
+
+    rows = [[str(i), f"{s.operator} {s.label}".strip(), shown(s)] for i, s in enumerate(company.steps, 1)]
+    return md_table(["Step", "What", "Value"], rows)
+
+
+def schedule_table(company, first: int = 12, later=(24, 36, 60, 120, 240)) -> str:
+    """The period-by-period CLV table (:meth:`CompanyAnalysis.schedule`) as Markdown: the first ``first``
+    periods, then a few later ones, the first period whose running total is within half a cent of the closed
+    form, and the closed form itself. The payback period, when there is one, is marked with a star. The margin column is
+    left out when the margin is the same in every period (say so in the text), to keep the table narrow enough
+    for a phone."""
+    from clvedu.formatting import money
+
+    target = company.value_before_acquisition
+    horizon = max([first, *later])
+    table = company.schedule(horizon)
+    while abs(table["running_total"].iloc[-1] - target) >= 0.005 and horizon < 12000:
+        horizon *= 2
+        table = company.schedule(horizon)
+    gap = (table["running_total"] - target).abs().to_numpy()
+    reached = int(table["period"].iloc[int((gap < 0.005).argmax())]) if (gap < 0.005).any() else None
+    shown = sorted({*range(1, first + 1), *(p for p in later if p <= horizon), *([reached] if reached else [])})
+    cur = company.currency
+    payback = company.payback_periods
+    varies = bool(table["margin"].max() - table["margin"].min() > 1e-9)
+    rows, previous = [], 0
+    for p in shown:
+        if p > previous + 1:
+            rows.append(["…"] + [""] * (5 if varies else 4))
+        row = table.loc[table["period"] == p].iloc[0]
+        total = money(row["running_total"], cur)
+        if payback is not None and p == payback:
+            total += " *"
+        cells = [str(p), f"{row['still_customers']:.4f}"]
+        if varies:
+            cells.append(money(row["margin"], cur))
+        rows.append(cells + [f"{row['discount_factor']:.4f}", money(row["value"], cur), total])
+        previous = p
+    rows.append(["For ever", *([""] * (4 if varies else 3)), f"**{money(target, cur)}**"])
+    header = [company.period.capitalize(), "Share still paying", *(["Margin"] if varies else []), "Discount factor",
+              "Value today", "Running total"]
+    return md_table(header, rows)
+
+
+# --- chapters 4 and 5: decision stages, techniques and the M3 evaluation ----------------------------------------
+
+def _missing(value) -> bool:
+    """True for None, NaN and pandas' NA (a payback or return that is undefined)."""
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def _payback_words(row) -> str:
+    """How a priced technique's cost is recovered, from a row of :attr:`CompanyAnalysis.techniques`."""
+    if row["delta_clv"] <= 0:
+        return "it lowers CLV, so it never pays back"
+    if not row["cost"]:
+        return "it costs nothing to recover"
+    months = row["payback_months"]
+    if _missing(months):
+        return "it never pays back"
+    months = float(months)
+    if round(months) == 0:
+        return "it pays for itself at once"
+    return f"it pays back in {months:.0f} month{'s' if round(months) != 1 else ''}"
+
+
+def priced_techniques(analysis, cid: str) -> list[dict]:
+    """The company's priced technique scenarios, in the order of the case's ``journey.yaml``.
+
+    Each item: ``id`` (a technique id of :data:`clvedu.domain.techniques.TECHNIQUES`), ``label`` (lower case),
+    ``driver`` (the technique's driver id), ``row`` (its row of :attr:`CompanyAnalysis.techniques`) and
+    ``scenario`` (the journey entry, with its parameters and their kinds).
+    """
+    from clvedu.domain.techniques import TECHNIQUES
+
+    company = analysis.company(cid)
+    journey = analysis.journey
+    table = company.techniques
+    if journey is None or table is None:
+        return []
+    items = []
+    for sc, (_, row) in zip(journey.technique_scenarios.get(cid, []), table.iterrows()):
+        t = TECHNIQUES[sc.technique]
+        items.append({"id": sc.technique, "label": t.label.split(" (")[0].lower(), "driver": t.driver, "row": row, "scenario": sc})
+    return items
+
+
+def stage_priced(analysis, stage: str) -> dict[str, list[dict]]:
+    """For one decision stage (an id of :data:`clvedu.domain.stages.B2C_STAGES`), each company's priced
+    techniques that move the CLV driver the case's stage table gives that stage, largest ΔCLV first."""
+    st = next((s for s in analysis.journey.b2c_stages if s.stage == stage), None)
+    if st is None:
+        raise ValueError(f"stage must be one of the case's decision stages; got {stage!r}")
+    out = {}
+    for cid in analysis.companies:
+        chosen = [t for t in priced_techniques(analysis, cid) if t["driver"] == st.clv_driver]
+        out[cid] = sorted(chosen, key=lambda t: t["row"]["delta_clv"], reverse=True)
+    return out
+
+
+def stage_verdict(analysis, stage: str) -> str:
+    """What the priced techniques say about one decision stage, company by company, largest ΔCLV first.
+
+    The driver is the one the case's stage table gives the stage; a technique counts when it moves that
+    driver. Says when a company has no priced technique for the stage, and when the technique adding most
+    takes longest to pay back.
+    """
+    from clvedu.domain.stages import CLV_DRIVERS
+
+    st = next(s for s in analysis.journey.b2c_stages if s.stage == stage)
+    driver = CLV_DRIVERS[st.clv_driver].lower()
+    noun = analysis.noun
+    parts = []
+    for cid, items in stage_priced(analysis, stage).items():
+        name = analysis.company(cid).name
+        if not items:
+            parts.append(f"None of the techniques priced for {name} moves {driver}, so the case puts no value on "
+                         f"this stage for {name}.")
+            continue
+
+        def one(t, first: bool = False) -> str:
+            per = f" per new {noun}" if first else ""
+            return (f"{t['label']} ({_signed_money(t['row']['delta_clv'], analysis.currency)}{per}; "
+                    f"{_payback_words(t['row'])})")
+
+        if len(items) == 1:
+            parts.append(f"For {name} the one priced technique that moves {driver} is {one(items[0], True)}.")
+            continue
+        first, *rest = items
+        text = f"For {name}, {one(first, True)} adds most, then " + join_words(one(t) for t in rest)
+        paybacks = {t["label"]: float(t["row"]["payback_months"]) for t in items
+                    if t["row"]["delta_clv"] > 0 and t["row"]["cost"] and not _missing(t["row"]["payback_months"])}
+        if first["label"] in paybacks and len(paybacks) > 1 and paybacks[first["label"]] == max(paybacks.values()) \
+                and list(paybacks.values()).count(max(paybacks.values())) == 1:
+            text += f"; {first['label']} adds most but is the slowest of them to pay back"
+        parts.append(text + ".")
+    return " ".join(parts)
+
+
+def stage_limits(analysis, stage: str) -> str:
+    """Which inputs behind a stage's priced techniques are reported and which are assumed (the verdict's limit)."""
+    reported, assumed = [], 0
+    priced = stage_priced(analysis, stage)
+    what = "order of the techniques" if sum(len(items) for items in priced.values()) > 1 else "figure"
+    for cid, items in priced.items():
+        for t in items:
+            for pname, p in t["scenario"].parameters.items():
+                if p.kind == "reported":
+                    reported.append(f"{analysis.company(cid).name}'s {pname.replace('_', ' ')}")
+                else:
+                    assumed += 1
+    if not reported and not assumed:
+        return "No technique is priced for this stage, so the judgement rests on the case's evidence alone."
+    if not reported:
+        return (f"Every effect and cost behind these figures is an illustrative assumption, so the {what} is only "
+                "as good as those assumptions.")
+    return (f"Of the inputs behind these figures only {join_words(reported)} {'is' if len(reported) == 1 else 'are'} "
+            f"reported; the rest are illustrative assumptions, so the {what} is only as good as they are.")
+
+
+def _signed_money(value: float, currency: str) -> str:
+    text = _money(abs(value), currency)
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def technique_extremes_sentence(analysis) -> str:
+    """Which priced technique adds most and which least to each company's CLV per new customer."""
+    noun = analysis.noun
+    parts = []
+    for cid in analysis.companies:
+        items = priced_techniques(analysis, cid)
+        if not items:
+            continue
+        name = analysis.company(cid).name
+        best = max(items, key=lambda t: t["row"]["delta_clv"])
+        worst = min(items, key=lambda t: t["row"]["delta_clv"])
+        text = (f"{name} gains most from {best['label']} "
+                f"({_signed_money(best['row']['delta_clv'], analysis.currency)} per new {noun})")
+        if worst is not best:
+            text += (f" and least from {worst['label']} "
+                     f"({_signed_money(worst['row']['delta_clv'], analysis.currency)})")
+        parts.append(text)
+    if not parts:
+        return "The case prices no techniques."
+    return "Under these assumptions, " + "; ".join(parts) + "."
+
+
+def retention_payback_sentence(analysis) -> str:
+    """Whether the priced retention techniques pay back more slowly than the others (median months), per company."""
+    import statistics
+
+    compared = {}
+    for cid in analysis.companies:
+        keep, other = [], []
+        for t in priced_techniques(analysis, cid):
+            row = t["row"]
+            m = row["payback_months"]
+            if row["delta_clv"] <= 0 or not row["cost"] or _missing(m):
+                continue
+            (keep if t["driver"] == "retention" else other).append(float(m))
+        if keep and other:
+            compared[analysis.company(cid).name] = (statistics.median(keep), statistics.median(other))
+    if not compared:
+        return ("The case does not price both retention techniques and other techniques with a cost to recover, "
+                "so their paybacks cannot be compared.")
+    detail = "; ".join(f"for {name}, {k:.0f} months against {o:.0f}" for name, (k, o) in compared.items())
+    slower = [name for name, (k, o) in compared.items() if k > o]
+    if len(slower) == len(compared):
+        return (f"Retention techniques pay back more slowly than the others here (median paybacks {detail}): their "
+                "benefit arrives month by month while their running cost starts at once, so a one-year window makes "
+                "them look worse than they are.")
+    return (f"Retention techniques do not pay back more slowly than the others for every service here (median "
+            f"paybacks {detail}); check the payback column before assuming so.")
+
+
+def price_room_sentence(analysis) -> str:
+    """How far churn may rise before a price rise of the analysis's swing stops paying, per company."""
+    from clvedu.formatting import percent
+    from clvedu.units import ADJECTIVE
+
+    swing = analysis.swing
+    parts, room = [], {}
+    for c in analysis.companies.values():
+        b = c.break_even
+        if b.churn is None:
+            parts.append(f"For {c.name} no churn rate would offset a {swing:.0%} price rise.")
+            continue
+        room[c.name] = b.churn / c.churn - 1
+        parts.append(f"A {swing:.0%} price rise pays for {c.name} only while {ADJECTIVE[c.period]} churn stays below "
+                     f"{percent(b.churn, 2)} (now {percent(c.churn, 2)}), so churn may rise by up to "
+                     f"{room[c.name]:.0%} of itself.")
+    text = " ".join(parts)
+    if len(room) >= 2 and len(set(round(v, 9) for v in room.values())) == len(room):
+        text += f" That leaves {max(room, key=room.get)} the most room."
+    return text
+
+
+def acquisition_share_sentence(analysis) -> str:
+    """The acquisition cost as a share of the value of a new customer's margins, per company, and which is larger."""
+    from clvedu.formatting import percent
+
+    shares = {c.name: c.acquisition_share for c in analysis.companies.values()}
+    known = {k: v for k, v in shares.items() if v is not None}
+    parts = [f"{k} {percent(v, 0)}" if v is not None else f"{k} more than all of it"
+             for k, v in shares.items()]
+    first, *rest = parts
+    text = (f"Winning a new {analysis.noun} costs {first} of what that {analysis.noun}'s margins are worth today"
+            + (f", and {join_words(rest)}" if rest else ""))
+    if len(known) >= 2 and len(set(round(v, 9) for v in known.values())) == len(known):
+        top = max(known, key=known.get)
+        text += f", so acquisition takes the larger bite out of {top}'s value"
+    return text + "."
+
+
+def churn_room_sentence(analysis) -> str:
+    """Each company's churn per period and where a technique that cuts churn by a share has more to work on."""
+    from clvedu.formatting import percent
+
+    companies = list(analysis.companies.values())
+    parts = [f"{c.name} loses {percent(c.churn, 1)} of its {analysis.noun}s each {c.period}" for c in companies]
+    text = upper_first(join_words(parts))
+    churns = {c.name: c.churn for c in companies}
+    if len(churns) >= 2 and len({round(v, 12) for v in churns.values()}) == len(churns):
+        top = max(churns, key=churns.get)
+        text += (f", so a technique that removes the same share of churn keeps most {analysis.noun}s at {top}, "
+                 "where there is most churn to work on")
+    return text + "."
+
+
+# --- the tutor's guide: plan values and scenario ranges ---------------------------------------------------------
+
+def plan_value_sentence(company) -> str:
+    """The cheapest and the dearest plan on sale and what a new customer paying each is worth
+    (:attr:`CompanyAnalysis.plans`: the same churn and margin rate for every plan)."""
+    plans = sorted(company.plans, key=lambda p: p.price)
+    noun = company.noun
+    if not plans:
+        return f"{company.name} has no plans on sale in the case, so there is no price spread to value."
+    low, high = plans[0], plans[-1]
+    cur, per = company.currency, company.period
+    if len(plans) == 1:
+        return (f"{company.name} sells one plan, {low.name}, at {_money(low.price, cur, per=per)}; a new {noun} on it is "
+                f"worth {_money(low.clv, cur, 0)}.")
+    text = (f"At {company.name}, a new {noun} on {low.name}, at {_money(low.price, cur, per=per)}, is worth "
+            f"{_money(low.clv, cur, 0)} and one on {high.name}, at {_money(high.price, cur, per=per)}, is worth "
+            f"{_money(high.clv, cur, 0)}")
+    dearest_worth_most = max(plans, key=lambda p: p.clv) is high
+    return text + (", if both stay as long as the average." if dearest_worth_most else
+                   "; the dearest plan is not the one worth most, so look at what else differs between the plans.")
+
+
+def range_sentence(analysis) -> str:
+    """Each company's CLV per new customer from the pessimistic to the optimistic scenario, and whether the
+    ranges leave the order of the companies open (:attr:`CaseAnalysis.ranges_overlap`)."""
+    noun = analysis.noun
+    spans = [f"a new {c.name} {noun} {_money(c.clv.low, c.currency, 0)} to {_money(c.clv.high, c.currency, 0)}"
+             for c in analysis.companies.values()]
+    spans[0] = spans[0].replace(f" {noun} ", f" {noun} is worth ", 1)
+    text = "Between the pessimistic and the optimistic scenario, " + join_words(spans)
+    if len(spans) < 2:
+        return text + "."
+    best = analysis.ranked[0]
+    if analysis.ranges_overlap:
+        return text + ("; the ranges overlap, so which firm's new " + noun + " is worth more depends on the "
+                       "assumptions, not on the data.")
+    return text + (f"; the ranges do not overlap, so {best.name}'s new {noun} is worth more whichever ends of "
+                   "the ranges hold.")

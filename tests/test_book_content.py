@@ -480,3 +480,288 @@ def test_assessment_guide_figures_and_exercise_solutions(built_book):
     assert g["draft_claimed"] == "LO1, LO2, P1, P3, P4, M1"
     assert g["draft_missing"] == "LO3, P2, P5, P6, M2, M3, D1"
     assert g["draft_status"] == 1
+
+
+# --- chapters 1 to 3 for students who do not code: worked examples, reconciliation, wording --------------------
+
+def _case_figures():
+    data = yaml.safe_load(CASE_YAML.read_text())
+    return data["companies"]["netflix"]["figures"], data["companies"]["prime_video"]["figures"], data["shared"]
+
+
+def _hand_inputs():
+    """Margin a month, retention a month, monthly discount and acquisition cost of each service, by hand."""
+    n, p, shared = _case_figures()
+    d = (1 + shared["discount_rate"]["value"]) ** (1 / 12) - 1
+    netflix = dict(m=n["ucan_arm_2023"]["value"] * n["contribution_margin"]["value"], r=1 - n["churn"]["value"], d=d,
+                   ac=n["acquisition_cost"]["value"])
+    prime = dict(m=p["standalone_price"]["value"] * p["contribution_margin"]["value"],
+                 r=p["renewal_first_year"]["value"] ** (1 / 12), d=d, ac=p["acquisition_cost"]["value"])
+    return netflix, prime
+
+
+def test_schedule_table_adds_up_month_by_month_to_the_closed_form():
+    """The period-by-period table shown in chapter 1: each row by hand, the payback row marked, the total reached."""
+    from clvedu import teaching
+    from clvedu.analysis import analyse_case
+    from clvedu.cases import load_case
+
+    analysis = analyse_case(load_case(CASE_YAML.parent))
+    for cid, hand in zip(COMPANIES, _hand_inputs()):
+        company = analysis.company(cid)
+        lines = teaching.schedule_table(company).splitlines()
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        assert "Margin" not in header  # the margin is the same every month, so the narrow table leaves it out
+        col = {name: header.index(name) for name in ("Share still paying", "Discount factor", "Running total")}
+        rows = {line.split(" | ")[0].strip("| "): line for line in lines[2:]}
+        total = 0.0
+        for month in range(1, 13):
+            still = hand["r"] ** month
+            factor = 1 / (1 + hand["d"]) ** month
+            total += still * hand["m"] * factor
+            cells = [c.strip() for c in rows[str(month)].strip("|").split("|")]
+            assert cells[col["Share still paying"]] == f"{still:.4f}", (cid, month, cells)
+            assert cells[col["Discount factor"]] == f"{factor:.4f}", (cid, month, cells)
+            assert cells[col["Running total"]].startswith(f"${total:,.2f}"), (cid, month, cells)
+            marked = cells[col["Running total"]].endswith(" *")
+            assert marked == (month == _payback(hand["m"], hand["r"], hand["d"], hand["ac"])), (cid, month)
+        closed = hand["m"] * hand["r"] / (1 + hand["d"] - hand["r"])
+        assert rows["For ever"].endswith(f"**${closed:,.2f}** |")
+        # the last numbered row is where the running total reaches the closed form to the cent
+        last = [line for line in lines[2:] if line.split(" | ")[0].strip("| ").isdigit()][-1]
+        month = int(last.split(" | ")[0].strip("| "))
+        q = hand["r"] / (1 + hand["d"])
+        assert abs(hand["m"] * q * (1 - q ** month) / (1 - q) - closed) < 0.005
+        assert abs(hand["m"] * q * (1 - q ** (month - 1)) / (1 - q) - closed) >= 0.005
+
+
+def test_step_table_numbers_every_step_of_the_worked_clv():
+    from clvedu import teaching
+    from clvedu.analysis import analyse_case
+    from clvedu.cases import load_case
+
+    netflix = analyse_case(load_case(CASE_YAML.parent)).company("netflix")
+    hand, _ = _hand_inputs()
+    lines = teaching.step_table(netflix).splitlines()[2:]
+    assert [line.split(" | ")[0].strip("| ") for line in lines] == [str(i) for i in range(1, len(lines) + 1)]
+    text = "\n".join(lines)
+    assert f"${hand['m']:.2f} a month" in text
+    assert f"{hand['r'] / (1 + hand['d'] - hand['r']):.2f}" in text
+    assert lines[-1].endswith(f"${_clv(hand['m'], hand['r'], hand['d'], hand['ac']):,.2f} |")
+
+
+def test_chapter_one_worked_examples_and_amazon_motive_by_hand(built_book):
+    from test_book import executed, glued
+
+    g = glued(executed(built_book, BOOK / "chapters" / "01_what_clv_is.md"))
+    n, p = _hand_inputs()
+    figures_n, figures_p, shared = _case_figures()
+    for key, x in (("n", n), ("p", p)):
+        multiple = x["r"] / (1 + x["d"] - x["r"])
+        assert g[f"{key}_multiple"] == pytest.approx(multiple)
+        assert g[f"{key}_value"] == pytest.approx(x["m"] * multiple)
+        assert g[f"{key}_clv"] == pytest.approx(x["m"] * multiple - x["ac"])
+        assert g[f"{key}_payback"] == _payback(x["m"], x["r"], x["d"], x["ac"])
+    assert g["n_first_value"] == pytest.approx(n["r"] * n["m"] / (1 + n["d"]))
+    assert g["n_year_total"] == pytest.approx(sum(n["m"] * (n["r"] / (1 + n["d"])) ** t for t in range(1, 13)))
+    assert g["p_churn"] == pytest.approx(1 - 0.93 ** (1 / 12))
+    # the mixed-period mistake: the annual 10% used as if it were monthly
+    wrong = n["m"] * n["r"] / (1 + shared["discount_rate"]["value"] - n["r"]) - n["ac"]
+    assert g["mistake_wrong"] == (f"-${abs(wrong):,.2f}" if wrong < 0 else f"${wrong:,.2f}")
+    # CLV to acquisition cost
+    assert g["n_ratio"] == pytest.approx(n["m"] * n["r"] / (1 + n["d"] - n["r"]) / n["ac"])
+    assert g["p_ratio"] == pytest.approx(p["m"] * p["r"] / (1 + p["d"] - p["r"]) / p["ac"])
+    # Amazon's motive: the extra Prime spending, a share of it kept as margin, over a Prime Video membership
+    gap = figures_p["spend_member"]["value"] - figures_p["spend_non_member"]["value"]
+    multiple_p = p["r"] / (1 + p["d"] - p["r"])
+    assert g["spend_gap"] == pytest.approx(gap)
+    assert g["shop_5"] == pytest.approx(gap / 12 * 0.05 * multiple_p)
+    netflix_clv = _clv(n["m"], n["r"], n["d"], n["ac"])
+    prime_clv = _clv(p["m"], p["r"], p["d"], p["ac"])
+    assert g["match_share"] == pytest.approx(netflix_clv / (multiple_p * gap / 12))
+    with_shop = prime_clv + gap / 12 * 0.05 * multiple_p
+    word = "more" if with_shop > netflix_clv else "less"
+    assert f"is worth ${abs(with_shop - netflix_clv):,.0f} {word} than a new Netflix member" in g["shopping_comparison"]
+    assert g["ex5_value"] == pytest.approx(gap / 12 * 0.03 * multiple_p)
+    # the ranking sentence names the service the hand calculation puts first
+    leader = "Amazon Prime Video" if prime_clv > netflix_clv else "Netflix"
+    assert g["ranking"].startswith(f"At base, a new {leader} member is worth")
+    assert f"${abs(prime_clv - netflix_clv):,.0f} more" in g["ranking"]
+    # the published example, one correction at a time (annual margin 300, growth 10%, retention cost 20 a year)
+    assert g["seed_annual"] == pytest.approx(300 * 1.1 / 0.2 - 100)
+    assert g["seed_growth"] == pytest.approx(300 / (1.1 - 0.9 * 1.1) - 100)
+    assert g["seed_cost"] == pytest.approx(300 / (1.1 - 0.9 * 1.1) - 20 / 0.2 - 100)
+    assert g["seed_implied_denominator"] == pytest.approx(0.1)  # 27.5 / 275
+    assert g["seed_consistent"] == pytest.approx(300 * 0.9 / (1.1 - 0.99) - 20 * 0.9 / 0.2 - 100)
+    # exercises
+    assert g["exercise_1_multiple"] == pytest.approx(0.97 / (1 + 1.12 ** (1 / 12) - 1 - 0.97))
+    assert g["ex4_total"] == pytest.approx(sum(p["m"] * (p["r"] / (1 + p["d"])) ** t for t in range(1, 7)))
+    members = (figures_n["ucan_members_2022"]["value"] + figures_n["ucan_members_2023"]["value"]) / 2
+    assert g["ex6_arpu"] == pytest.approx(figures_n["ucan_revenue_2023"]["value"] / members / 12)
+    assert ("comes out lower" in g["ex6_why"]) == (g["ex6_arpu"] < figures_n["ucan_arm_2023"]["value"])
+
+
+def test_chapter_two_reconciles_every_value_of_a_new_netflix_member(built_book):
+    """Every value the book gives a new Netflix member, recomputed by hand from the case and journey files."""
+    import numpy as np
+    from test_book import executed, glued
+
+    g = glued(executed(built_book, BOOK / "chapters" / "02_measuring_clv.md"))
+    n, _ = _hand_inputs()
+    figures_n, _, shared = _case_figures()
+    m, r, d, ac = n["m"], n["r"], n["d"], n["ac"]
+    rate = figures_n["contribution_margin"]["value"]
+    assert g["recv_base"] == pytest.approx(m * r / (1 + d - r) - ac)
+    assert g["recv_gross"] == pytest.approx(m * r / (1 + d - r))
+    assert g["recv_start"] == pytest.approx(m * (1 + d) / (1 + d - r) - ac)
+    assert g["recv_start"] - g["recv_base"] == pytest.approx(m)  # one month's margin, as the text says
+    assert g["recv_end_all"] == pytest.approx(m / (1 + d - r) - ac)
+    assert g["recv_plan_low"] == pytest.approx(_clv(6.99 * rate, r, d, ac))
+    assert g["recv_plan_high"] == pytest.approx(_clv(22.99 * rate, r, d, ac))
+    assert g["recv_emea"] == pytest.approx(_clv(figures_n["emea_arm_2023"]["value"] * rate, r, d, ac))
+    # scenarios: every input at its pessimistic or optimistic end (margin, churn, acquisition cost, discount rate)
+    for s, (m_end, c_end, ac_end, d_end) in {"low": ("low", "high", "high", "high"),
+                                             "high": ("high", "low", "low", "low")}.items():
+        ds = (1 + shared["discount_rate"][d_end]) ** (1 / 12) - 1
+        rs = 1 - figures_n["churn"][c_end]
+        hand = _clv(figures_n["ucan_arm_2023"]["value"] * figures_n["contribution_margin"][m_end], rs, ds,
+                    figures_n["acquisition_cost"][ac_end])
+        assert g[f"recv_{s}"] == pytest.approx(hand), s
+    # members who come back: V = (I - P/(1+d))^-1 (P/(1+d)) R, over the journey's monthly switching matrix
+    journey = yaml.safe_load((CASE_YAML.parent / "journey.yaml").read_text())
+    order = ["netflix", "prime_video", "none"]
+    P = np.array([[journey["switching"]["matrix"][i][j] for j in order] for i in order])
+    Q = P / (1 + d)
+    V = np.linalg.solve(np.eye(3) - Q, Q @ np.array([m, 0.0, 0.0]))
+    assert g["recv_returns"] == pytest.approx(V[0])
+    assert g["recv_returns_increment"] == pytest.approx(V[0] - V[2])
+    assert g["rec_returns_vs_gross"] == ("higher" if V[0] > m * r / (1 + d - r) else "lower")
+    # the sBG and constant-rate values are compared in words that follow the numbers
+    assert g["rec_constant_vs_sbg"] == ("less" if g["recv_constant"] < g["recv_sbg"] else "more")
+    assert g["rec_sbg_vs_gross"] == ("more" if g["recv_sbg"] > g["recv_gross"] else "less")
+    assert g["rec_weighted_vs_whole"] == ("higher" if g["recv_weighted"] > g["recv_whole_plain"] else "lower")
+    assert ("every segment there is worth less than row 1" in g["rec_segments_vs_base"]) == (
+        g["recv_seg_high"] < g["recv_base"])
+    assert g["ex4_gap"] == pytest.approx(g["ex4_margin"]) and g["ex4_margin"] == pytest.approx(m)
+
+
+def test_chapters_two_and_three_show_the_same_segment_and_region_values(built_book):
+    from test_book import executed, glued
+
+    two = glued(executed(built_book, BOOK / "chapters" / "02_measuring_clv.md"))
+    three = glued(executed(built_book, BOOK / "chapters" / "03_segmenting_for_value.md"))
+    assert two["recv_seg_high"] == pytest.approx(three["best_clv_value"])
+    assert two["recv_seg_low"] == pytest.approx(three["worst_clv_value"])
+    assert two["recv_emea"] == pytest.approx(three["geo_clv_emea"])
+    assert two["recv_base"] == pytest.approx(three["geo_clv_ucan"])  # the case's base is the US and Canada value
+    # a member-weighted average of regional values is the value at the member-weighted average revenue
+    figures_n, _, _ = _case_figures()
+    n, _ = _hand_inputs()
+    w = {k: figures_n[f"{k}_members_2023"]["value"] for k in ("ucan", "emea")}
+    arm = sum(figures_n[f"{k}_arm_2023"]["value"] * w[k] for k in w) / sum(w.values())
+    hand = _clv(arm * figures_n["contribution_margin"]["value"], n["r"], n["d"], n["ac"])
+    assert three["geo_weighted_clv_value"] == pytest.approx(hand)
+    assert three["geo_clv_at_weighted_arm_value"] == pytest.approx(hand)
+
+
+def test_value_and_balance_wording_follow_a_ranking_that_flips():
+    from dataclasses import replace
+
+    from clvedu import teaching
+    from clvedu.analysis import ScenarioValues, analyse_case
+    from clvedu.cases import load_case
+
+    analysis = analyse_case(load_case(CASE_YAML.parent))
+    netflix, prime = analysis.company("netflix"), analysis.company("prime_video")
+    leader = max((netflix, prime), key=lambda c: c.clv.base)
+    assert teaching.value_ranking_sentence(analysis).startswith(f"At base, a new {leader.name} member is worth")
+    # give Netflix a base value above Prime Video's: the sentence must name Netflix
+    richer = replace(netflix, clv=ScenarioValues(netflix.clv.low, prime.clv.base + 25.0, netflix.clv.high))
+    flipped = replace(analysis, companies={"netflix": richer, "prime_video": prime})
+    assert teaching.value_ranking_sentence(flipped).startswith("At base, a new Netflix member is worth")
+    assert "$25 more than a new Amazon Prime Video member" in teaching.value_ranking_sentence(flipped)
+    # the CLV-to-acquisition-cost leader, by hand, then flipped by a far cheaper Netflix acquisition
+    ratio = {c.name: c.value_before_acquisition / c.inputs.acquisition_cost for c in (netflix, prime)}
+    best = max(ratio, key=ratio.get)
+    assert teaching.balance_sentence(analysis).startswith(f"{best} gets more discounted margin back")
+    cheap = replace(netflix, inputs=replace(netflix.inputs, acquisition_cost=netflix.value_before_acquisition / 50))
+    assert teaching.balance_sentence(replace(analysis, companies={"netflix": cheap, "prime_video": prime})).startswith(
+        "Netflix gets more discounted margin back")
+    assert teaching.amount_comparison("a", 10.0, "b", 10.0) == "a ($10) is worth as much as b ($10)"
+    assert teaching.ranked_phrase({"x": 1.0, "y": 3.0, "z": 2.0}) == "y ($3), z ($2) and x ($1)"
+
+
+# --- chapters 4 and 5: stage verdicts and technique sentences follow the numbers ----------------------------
+
+def _case_with_journey_edit(tmp_path, edit) -> "object":
+    """The Netflix case copied to ``tmp_path`` with ``edit(case_dict, journey_dict)`` applied, analysed."""
+    import shutil
+
+    from clvedu.analysis import analyse_case
+    from clvedu.cases import load_case
+
+    folder = tmp_path / "case"
+    shutil.copytree(CASE_YAML.parent, folder)
+    case_data = yaml.safe_load((folder / "case.yaml").read_text())
+    journey = yaml.safe_load((folder / "journey.yaml").read_text())
+    edit(case_data, journey)
+    (folder / "case.yaml").write_text(yaml.safe_dump(case_data, sort_keys=False))
+    (folder / "journey.yaml").write_text(yaml.safe_dump(journey, sort_keys=False))
+    return analyse_case(load_case(folder))
+
+
+def _set_parameter(journey, company, technique, name, value):
+    sc = next(t for t in journey["technique_scenarios"][company] if t["technique"] == technique)
+    sc["parameters"][name]["value"] = value
+
+
+def test_stage_and_technique_wording_follows_a_ranking_that_flips(tmp_path):
+    """Make Netflix's app notifications cut churn by a fifth and its acquisition cost tiny: the sentences must follow."""
+    from clvedu import teaching
+
+    shipped = _case_with_journey_edit(tmp_path / "a", lambda c, j: None)
+    before = teaching.stage_verdict(shipped, "post_purchase")
+    assert before.startswith("For Netflix, personalisation (+$")  # the case as shipped: personalisation first
+
+    def edit(case_data, journey):
+        _set_parameter(journey, "netflix", "digital_channels", "churn_reduction", 0.20)
+        case_data["companies"]["netflix"]["figures"]["acquisition_cost"].update(value=5, low=3, high=8)
+
+    flipped = _case_with_journey_edit(tmp_path / "b", edit)
+    rows = {t["id"]: t["row"] for t in teaching.priced_techniques(flipped, "netflix")}
+    # by hand: the margin multiple with churn a fifth lower, less the running cost over the retained lifetime
+    m, c = float(flipped.company("netflix").inputs.margin.value), flipped.company("netflix").churn
+    d = 1.10 ** (1 / 12) - 1
+    app = (m - 0.02) * (1 - 0.8 * c) / (d + 0.8 * c) - m * (1 - c) / (d + c)
+    assert rows["digital_channels"]["delta_clv"] == pytest.approx(app)
+    assert app > rows["personalisation"]["delta_clv"]  # the premise: the order really flips
+    after = teaching.stage_verdict(flipped, "post_purchase")
+    assert after.startswith("For Netflix, digital channels (+$") and "then personalisation" in after
+    assert "Netflix gains most from digital channels" in teaching.technique_extremes_sentence(flipped)
+    # Netflix now spends 5 dollars to win a member, so acquisition bites harder at Prime Video
+    assert teaching.acquisition_share_sentence(shipped).endswith("out of Netflix's value.")
+    assert teaching.acquisition_share_sentence(flipped).endswith("out of Amazon Prime Video's value.")
+    # a stage with no priced technique for a company says so, and the limits follow the parameters' kinds
+    assert "None of the techniques priced for Amazon Prime Video moves acquisition cost" in \
+        teaching.stage_verdict(flipped, "need_recognition")
+    assert teaching.stage_limits(flipped, "evaluation_of_alternatives").startswith(
+        "Of the inputs behind these figures only Netflix's price difference and Amazon Prime Video's price difference")
+
+
+def test_churn_room_and_price_room_wording_follow_churn(tmp_path):
+    """Give Prime Video a worse first-year renewal than Netflix's churn implies: the churn sentence must name it."""
+    from clvedu import teaching
+
+    def edit(case_data, journey):
+        prime = case_data["companies"]["prime_video"]["figures"]["renewal_first_year"]
+        prime.update(value=0.60, low=0.55, high=0.65)
+
+    flipped = _case_with_journey_edit(tmp_path, edit)
+    churn = {c.name: c.churn for c in flipped.companies.values()}
+    assert churn["Amazon Prime Video"] == pytest.approx(1 - 0.60 ** (1 / 12))
+    assert churn["Amazon Prime Video"] > churn["Netflix"]
+    assert teaching.churn_room_sentence(flipped).endswith("keeps most members at Amazon Prime Video, where there is "
+                                                          "most churn to work on.")
+    room = {c.name: c.break_even.churn / c.churn - 1 for c in flipped.companies.values()}
+    best = max(room, key=room.get)
+    assert teaching.price_room_sentence(flipped).endswith(f"That leaves {best} the most room.")

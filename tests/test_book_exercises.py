@@ -70,15 +70,22 @@ def test_chapter_four_decision_exercises(built_book, journey):
     assert g["ex2_before"] == pytest.approx(steps["consideration"]["value"])
     paid_per_reached = 1.2 * steps["consideration"]["value"] * steps["trial"]["value"] * steps["paid"]["value"]
     assert g["ex2_cac"] == pytest.approx(nf["cost_per_reached"]["value"] / paid_per_reached)
-    # steady state of the changed switching matrix, by solving pi P = pi with sum(pi) = 1
+    # the hand scores shown in the solution, and the worked example's scores with the case viewer's weights
+    order_shown = ["netflix", "prime_video"]
+    for i, service in enumerate(order_shown):
+        assert g[f"ex1_score_{i}"] == pytest.approx(scores[service])
+        case_weights = journey["choice"]["weights"]
+        assert g[f"wadd_score_{i}"] == pytest.approx(sum(w * attrs[a]["values"][service] for a, w in case_weights.items()))
+    assert g["ex2_paid_share"] == pytest.approx(paid_per_reached)
+    # 1,000 Netflix members through the switching matrix for one month, then two
     order = ["netflix", "prime_video", "none"]
     matrix = journey["switching"]["matrix"]
-    P = np.array([[matrix[i][j] for j in order] for i in order])
-    P[0, 0] -= 0.005
-    P[0, 2] += 0.005
-    A = np.vstack([P.T - np.eye(3), np.ones(3)])
-    pi = np.linalg.lstsq(A, np.array([0, 0, 0, 1.0]), rcond=None)[0]
-    assert g["ex3_share"] == pytest.approx(pi[0], rel=1e-9)
+    month1 = {j: 1000 * matrix["netflix"][j] for j in order}
+    for j in order:
+        assert g[f"ex3_m1_{j}"] == pytest.approx(month1[j])
+        assert g[f"ex3_p_{j}"] == pytest.approx(matrix[j]["netflix"])
+    assert g["ex3_m2_netflix"] == pytest.approx(sum(month1[i] * matrix[i]["netflix"] for i in order))
+    assert sum(month1.values()) == pytest.approx(1000)
     # the B2B account, contract convention: every account won pays the first year, so m / (1 + d - r) - cost
     acct = journey["b2b"]["account"]
     margin = acct["subscribers"]["value"] * acct["fee_per_subscriber"]["value"] * 12 * acct["margin_rate"]["value"]
@@ -103,18 +110,30 @@ def gl(m: float, churn: float, d: float, ac: float = 0.0, cost: float = 0.0) -> 
     return (m - cost) * r / (1 + d - r) - ac
 
 
-def test_chapter_five_technique_exercises(built_book):
+def scenario_parameters(journey: dict, company: str, technique: str) -> dict[str, float]:
+    """The values of one technique scenario's parameters, straight from journey.yaml."""
+    sc = next(t for t in journey["technique_scenarios"][company] if t["technique"] == technique)
+    return {k: v["value"] for k, v in sc["parameters"].items()}
+
+
+def test_chapter_five_technique_exercises(built_book, journey):
     g = chapter(built_book, "05_techniques_that_raise_clv")
     m, c, d, ac = netflix_inputs()
-    # personalisation: churn 10% lower, $0.05 a member a month to run
-    delta = gl(m, 0.9 * c, d, ac, cost=0.05) - gl(m, c, d, ac)
-    running = 0.05 * (1 - 0.9 * c) / (d + 0.9 * c)  # the running cost over the retained lifetime
-    assert g["ex1_delta"] == pytest.approx(delta)
-    assert g["ex1_roi"] == pytest.approx(delta / running)
-    # price rise of 8%: churn breaks even where the multiple falls by 1/1.08, M = (1 - c)/(d + c)
-    multiple = (1 - c) / (d + c) / 1.08
+    raw = yaml.safe_load((CASE / "case.yaml").read_text())
+    prime = raw["companies"]["prime_video"]["figures"]
+    # Prime Video's ad-free upsell: share x price difference x margin rate x r / (1 + d - r), no cost
+    up = scenario_parameters(journey, "prime_video", "upselling")
+    r = prime["renewal_first_year"]["value"] ** (1 / 12)
+    extra = up["share_moving"] * up["price_difference"] * prime["contribution_margin"]["value"]
+    assert g["ex1_delta"] == pytest.approx(extra * r / (1 + d - r))
+    # the referral reward doubled: the saving is referred share x (acquisition cost - reward)
+    ref = scenario_parameters(journey, "netflix", "referrals")
+    assert g["ex2_delta"] == pytest.approx(ref["referred_share"] * (ac - 2 * ref["referral_reward"]))
+    # price rise of 10%: churn breaks even where the multiple falls by 1/1.10, M = (1 - c)/(d + c)
+    multiple = (1 - c) / (d + c) / 1.10
     churn_at_break_even = (1 - multiple * d) / (1 + multiple)
-    assert g["ex2_breakeven"] == pytest.approx((churn_at_break_even / c - 1) / 0.08, rel=1e-6)
+    assert g["ex3_churn_rise"] == pytest.approx(churn_at_break_even / c - 1, rel=1e-6)
+    assert g["ex3_breakeven"] == pytest.approx((churn_at_break_even / c - 1) / 0.10, rel=1e-6)
 
 
 def test_chapter_three_break_even_cost_to_serve(built_book):
@@ -138,3 +157,96 @@ def test_case_chapter_membership_trap_uses_the_filing_figures(built_book):
     assert g["members_q3_2023"] == figures["paid_memberships_q3_2023"]["value"]
     assert g["members_q4_2023"] == figures["paid_memberships_q4_2023"]["value"]
     assert g["members_q4_2023"] > g["members_q3_2023"]
+
+
+def test_chapter_three_region_rfm_and_scorecard_exercises(built_book):
+    g = chapter(built_book, "03_segmenting_for_value")
+    from clvedu.cases import load_case
+
+    x = load_case(CASE).clv_inputs("netflix")
+    figures = yaml.safe_load((CASE / "case.yaml").read_text())["companies"]["netflix"]["figures"]
+    d, r = float(x.discount.value), 1 - figures["churn"]["value"]
+    emea = figures["emea_arm_2023"]["value"] * figures["contribution_margin"]["value"]
+    assert g["ex1_margin"] == pytest.approx(emea)
+    assert g["ex1_value"] == pytest.approx(emea * r / (1 + d - r))
+    assert g["ex1_clv"] == f"${emea * r / (1 + d - r) - figures['acquisition_cost']['value']:,.2f}"
+    # RFM by the published rules, by hand: high = 4-5, middling = 3, low = 1-2 (FM = mean of F and M)
+    assert [g[f"ex4_{c}"] for c in "ABCD"] == ["Champions", "At Risk", "Potential", "Lost"]
+    assert [g[f"ex4_fm_{c}"] for c in "ABCD"] == [4.5, 4.0, 1.5, 1.5]
+    # family sharers' margin multiple and the share of acquisition cost each month must carry
+    rr, dd = g["ex3_retention"], g["ex3_discount"]
+    assert g["ex3_multiple"] == pytest.approx(rr / (1 + dd - rr))
+    assert g["ex3_margin"] == pytest.approx(g["ex3_arpu"] * g["ex3_margin_rate"])
+    assert g["ex3_margin"] - g["ex3_ac_share"] == pytest.approx(g["ex3_breakeven"])
+
+
+def test_chapter_two_cohort_exercise_by_hand(built_book):
+    g = chapter(built_book, "02_measuring_clv")
+    counts = [1000, 631, 468, 382, 326, 289, 262, 241]
+    assert g["ex0_r1"] == pytest.approx(0.631)
+    assert g["ex0_r7"] == pytest.approx(241 / 262)
+    constant = (241 / 1000) ** (1 / 7)
+    assert g["ex0_constant"] == pytest.approx(constant)
+    assert g["ex0_first_vs"] == ("above" if constant > counts[1] / counts[0] else "below")
+    assert g["ex0_last_vs"] == ("above" if constant > counts[7] / counts[6] else "below")
+    assert g["ex3_active_of_1000"] == pytest.approx(1000 * g["ex3_active"])
+
+
+# --- chapters 4, 4b, 5 and 5b: worked examples and exercises, by hand ------------------------------------------
+
+def _netflix_multiple() -> float:
+    """r / (1 + d - r) for Netflix from the case file: 2.2% monthly churn, 10% a year as a monthly rate."""
+    _, c, d, _ = netflix_inputs()
+    return (1 - c) / (1 + d - (1 - c))
+
+
+def test_chapter_four_acquisition_share(built_book):
+    g = chapter(built_book, "04_how_customers_decide")
+    m, c, d, ac = netflix_inputs()
+    # acquisition cost as a share of the value of a new member's margins, m r / (1 + d - r)
+    assert g["acq_share_netflix"] == pytest.approx(ac / (m * (1 - c) / (d + c)))
+    assert 0 < g["acq_share_prime_video"] < 1
+
+
+def test_chapter_four_b_price_and_plan_values(built_book):
+    g = chapter(built_book, "04b_inside_the_customers_mind")
+    raw = yaml.safe_load((CASE / "case.yaml").read_text())["companies"]
+    prices = {p["name"]: p["price"] for p in raw["netflix"]["plans"] if str(p.get("effective_from", "")) >= "2023-10"}
+    standard = prices["Standard"]
+    pv = {p["name"]: p["price"] for p in raw["prime_video"]["plans"]}
+    with_addon = pv["Prime Video (standalone)"] + pv["Ad-free add-on"]
+    assert g["ex1_share"] == pytest.approx(abs(standard - with_addon) / standard)
+    # each plan's CLV: price x 40% margin x the Netflix multiple, less the $60 acquisition cost
+    _, _, _, ac = netflix_inputs()
+    margin_rate = raw["netflix"]["figures"]["contribution_margin"]["value"]
+    for key in ("top", "bottom"):
+        price = g[f"plan_{key}_price"]
+        assert price == pytest.approx(prices[g[f"plan_{key}_name"]])
+        assert g[f"plan_{key}_clv"] == pytest.approx(price * margin_rate * _netflix_multiple() - ac)
+    assert g["plan_top_price"] == max(p for n, p in prices.items() if n != "Extra member")
+
+
+def test_chapter_five_worked_upsell_and_referral(built_book, journey):
+    g = chapter(built_book, "05_techniques_that_raise_clv")
+    _, _, _, ac = netflix_inputs()
+    margin_rate = yaml.safe_load((CASE / "case.yaml").read_text())["companies"]["netflix"]["figures"][
+        "contribution_margin"]["value"]
+    up = scenario_parameters(journey, "netflix", "upselling")
+    assert g["up_multiple"] == pytest.approx(_netflix_multiple())
+    assert g["up_delta_value"] == pytest.approx(
+        up["share_moving"] * up["price_difference"] * margin_rate * _netflix_multiple() - up["one_off_cost"])
+    ref = scenario_parameters(journey, "netflix", "referrals")
+    new_ac = (1 - ref["referred_share"]) * ac + ref["referred_share"] * ref["referral_reward"]
+    assert g["ref_new_ac"] == pytest.approx(new_ac)
+    assert g["ref_delta_value"] == pytest.approx(ac - new_ac)
+
+
+def test_chapter_five_b_members_kept_by_data_techniques(built_book, journey):
+    g = chapter(built_book, "05b_channels_data_and_trust")
+    _, c, _, _ = netflix_inputs()
+    app = scenario_parameters(journey, "netflix", "digital_channels")
+    assert g["app_saved"] == pytest.approx(10_000 * c * app["churn_reduction"])
+    renewal = yaml.safe_load((CASE / "case.yaml").read_text())["companies"]["prime_video"]["figures"][
+        "renewal_first_year"]["value"]
+    iot = scenario_parameters(journey, "prime_video", "connected_data")
+    assert g["iot_saved"] == pytest.approx(10_000 * (1 - renewal ** (1 / 12)) * iot["churn_reduction"])

@@ -79,7 +79,7 @@ def talk_and_backup(prs) -> tuple[list, list]:
 def test_exemplar_structure_and_notes(decks, name):
     prs = Presentation(str(decks[name]))
     talk, backup = talk_and_backup(prs)
-    assert 12 <= len(talk) <= 16 and 1 <= len(backup) <= 2
+    assert 13 <= len(talk) <= 17 and 6 <= len(backup) <= 14
     rubric = load_rubric()
     claimed, total = set(), 0
     for number, slide in enumerate([*talk, *backup], 1):
@@ -98,21 +98,26 @@ def test_exemplar_structure_and_notes(decks, name):
         spoken = textfit.word_count(notes.replace(last, ""))
         title = slide.shapes.title.text_frame.text
         assert title.strip(), f"slide {number} has no title"
-        if slide in backup or title.endswith("(continued)"):
-            assert 8 <= spoken <= 135, f"slide {number} ({title}) notes have {spoken} words"
-            assert slide in talk or title.startswith("Backup"), f"slide {number} after Questions is not a backup"
+        if slide in backup:
+            assert 6 <= spoken <= 40, f"slide {number} ({title}) backup notes have {spoken} words"
+            assert title.startswith(("Backup", "References")), f"slide {number} after Questions is not a backup"
+        elif number in (1, len(talk)):
+            assert 20 <= spoken <= 80, f"slide {number} ({title}) notes have {spoken} words"  # opening and close
         else:
-            assert 75 <= spoken <= 135, f"slide {number} notes have {spoken} words"  # about 80-130 a slide
+            assert 55 <= spoken <= 170, f"slide {number} ({title}) notes have {spoken} words"
         total += spoken if slide in talk else 0
     assert claimed == set(rubric.codes())
-    assert 1150 <= total <= 1340  # the talk: about ten minutes at 130 words a minute, never much over
+    # the talk: about ten minutes at 130 words a minute (the fixture's shorter texts give a little less)
+    assert (1200 if name == "real-exemplar" else 1050) <= total <= 1380
 
 
-def test_questions_slide_holds_questions_and_answers(decks):
+def test_questions_slide_and_the_prepared_answers(decks):
     prs = Presentation(str(decks["real-exemplar"]))
     talk, backup = talk_and_backup(prs)
     assert talk[-1].shapes.title.text_frame.text == "Questions"
-    assert notes_of(talk[-1]).count("?") >= 4
+    qa = [row for s in backup for shape in s.shapes if shape.has_table
+          for row in list(shape.table.rows)[1:] if shape.table.cell(0, 0).text == "Likely question"]
+    assert 8 <= len(qa) <= 10
     # the backup slide lists every input with its basis: Netflix's reported churn names its source
     cells = [c.text for s in backup for shape in s.shapes if shape.has_table
              for row in shape.table.rows for c in row.cells]
@@ -123,29 +128,43 @@ def test_exemplar_charts_and_tables_are_native(decks):
     prs = Presentation(str(decks["real-exemplar"]))
     charts = [s for slide in prs.slides for s in slide.shapes if s.has_chart]
     tables = [s for slide in prs.slides for s in slide.shapes if s.has_table]
-    assert len(charts) >= 4 and len(tables) >= 5
+    assert len(charts) >= 4 and len(tables) >= 8
     pictures = [s for slide in prs.slides for s in slide.shapes if s.shape_type == 13]
     assert not pictures  # no chart is a pasted image
-    # the tornado charts carry the kit's drivers, widest at the top (PowerPoint lists categories
-    # bottom-up), and two series (worse, better) that bracket the base CLV
+    # the sensitivity charts move each input across the case's own range (not a flat 10%): the case's
+    # low and high ends give the two series, widest first (PowerPoint lists categories bottom-up)
     case = load_case(CASE)
-    tornado = [c.chart for c in charts if "driver" in c.chart.chart_title.text_frame.text]
+    tornado = [c.chart for c in charts if "each end of an input's range" in c.chart.chart_title.text_frame.text]
     assert len(tornado) == len(case.companies) == 2
     for chart, company_id in zip(tornado, case.companies):
-        expected = levers.tornado(case.clv_inputs(company_id))
-        assert list(chart.plots[0].categories) == list(expected["driver"])[::-1]
+        expected = _ranges(case, company_id)
         worse, better = (list(s.values) for s in chart.plots[0].series)
-        assert worse == pytest.approx(list(expected["low_value"])[::-1])
-        assert better == pytest.approx(list(expected["high_value"])[::-1])
+        got = sorted(zip(worse, better))
+        assert [v for pair in got for v in pair] == pytest.approx([v for pair in sorted(expected) for v in pair])
+        widths = [b - w for w, b in zip(worse, better)][::-1]
+        assert widths == sorted(widths, reverse=True)
 
 
-def test_journey_table_heads_columns_with_company_names(decks):
+def _ranges(case, company_id):
+    """(CLV at the end that lowers it, CLV at the end that raises it) for each ranged input, computed here."""
+    out = []
+    for owner, fid in case.clv_figures(company_id):
+        fig = case.figure(owner, fid)
+        if fig.low is None and fig.high is None:
+            continue
+        ends = [levers.clv(case.clv_inputs(company_id, ends={fid: e})) for e in ("low", "high")]
+        if ends[0] != ends[1]:
+            out.append((min(ends), max(ends)))
+    return sorted(out, key=lambda p: p[1] - p[0], reverse=True)[:5]
+
+
+def test_stage_judgement_table_heads_columns_with_company_names(decks):
     prs = Presentation(str(decks["real-exemplar"]))
     names = [c.name for c in load_case(CASE).companies.values()]
     headers = [[cell.text for cell in shape.table.rows[0].cells]
                for slide in prs.slides for shape in slide.shapes if shape.has_table]
-    journey = [h for h in headers if h[0] == "Decision stage" and "CLV driver moved" in h]
-    assert journey and all(name in journey[0] for name in names)
+    journey = [h for h in headers if h[0] == "Stage"]
+    assert journey and all(h[1:] == names for h in journey)
 
 
 def test_clv_on_slides_matches_a_hand_calculation(decks):
@@ -158,9 +177,27 @@ def test_clv_on_slides_matches_a_hand_calculation(decks):
     text = all_text(Presentation(str(decks["real-exemplar"])))
     assert f"${clv:,.0f}" in text and f"${clv2:,.0f}" in text
     assert f"{m:.2f}" in text  # the margin per month in the worked steps
-    # the synthesis's break-even churn for a 10% price rise: the multiple (1 - c)/(d + c) may fall by 1/1.1
-    multiple = (1 - 0.022) / (d + 0.022) / 1.1
-    assert f"stays under {100 * (1 - multiple * d) / (1 + multiple):.2f}%" in text
+    # the price test: at the median of the rises the case records, CLV holds while churn stays under c*,
+    # where the multiple (1 - c)/(d + c) may fall by 1/(1 + rise)
+    rise = _median_recorded_rise(load_case(CASE), "netflix")
+    multiple = (1 - 0.022) / (d + 0.022) / (1 + rise)
+    assert f"churn stays under {100 * (1 - multiple * d) / (1 + multiple):.2f}%" in text
+
+
+def _median_recorded_rise(case, company_id):
+    """The median price rise the case's plan list records, worked out here from the plans themselves."""
+    from statistics import median
+
+    groups = {}
+    for p in case.companies[company_id].plans:
+        if p.per is None or p.add_on:
+            continue
+        groups.setdefault((re.sub(r"\s*\(.*\)$", "", p.name), p.market, p.per), []).append(p)
+    rises = []
+    for plans in groups.values():
+        plans.sort(key=lambda p: p.effective_from or "")
+        rises += [b.price / a.price - 1 for a, b in zip(plans, plans[1:]) if b.price > a.price]
+    return median(rises)
 
 
 def test_briefing_has_mistakes_and_marking_grid(decks):
@@ -169,7 +206,7 @@ def test_briefing_has_mistakes_and_marking_grid(decks):
     # the published example: 27.50 / 0.2 = 137.50, so 37.50 after $100 (it prints 275 and 175)
     assert "$137.50" in text and "$37.50" in text and "$275.00" in text
     grid = [s.table for slide in prs.slides for s in slide.shapes if s.has_table and
-            len(s.table.columns) > 1 and s.table.cell(0, 1).text == "What it asks"]
+            len(s.table.columns) > 2 and s.table.cell(0, 2).text == "Met?"]
     assert len(grid) == 1
     codes = [grid[0].cell(i, 0).text.split()[0] for i in range(1, len(grid[0].rows))]
     assert codes == list(load_rubric().criteria)
@@ -350,12 +387,13 @@ def test_unknown_kind_lists_the_available_ones(tmp_path):
 def test_tutor_specs_folder_is_used_and_unknown_kinds_are_listed(tmp_path, capsys):
     specs = tmp_path / "specs"
     shutil.copytree(TEMPLATES, specs)
-    text = (specs / "exemplar.yaml").read_text(encoding="utf-8").replace("title: Agenda", "title: Our route today")
+    text = (specs / "exemplar.yaml").read_text(encoding="utf-8").replace(
+        'title: "How far to trust this: the limits of CLV and of my evidence"', "title: Our route today")
     (specs / "revision.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "revision.pptx"
     assert main(["deck", "--case", str(MINI), "--kind", "revision", "--specs", str(specs), "--out", str(out)]) == 0
     titles = [s.shapes.title.text_frame.text for s in Presentation(str(out)).slides]
-    assert "Our route today" in titles and "Agenda" not in titles
+    assert "Our route today" in titles and "How far to trust this: the limits of CLV and of my evidence" not in titles
     assert main(["deck", "--case", str(MINI), "--kind", "poster", "--specs", str(specs),
                  "--out", str(tmp_path / "poster.pptx")]) == 2
     err = capsys.readouterr().err

@@ -146,6 +146,16 @@ def has_word(text: str, word: str) -> bool:
 
 # --- figures -----------------------------------------------------------------------------------------------
 
+STEPS_SLIDE = "Backup: the calculation step by step"
+LIMITS_SLIDE = "How far to trust this: the limits of CLV and of my evidence"
+
+
+def slide_by_id(deck: Deck, prefix: str) -> SlideText:
+    found = [s for s in deck.slides if s.title.startswith(prefix)]
+    assert found, f"no slide whose title starts {prefix!r}; titles: {deck.titles()}"
+    return found[0]
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_clv_on_the_slides_is_the_analysis(built, name):
     analysis, decks = built[name]
@@ -153,38 +163,32 @@ def test_every_clv_on_the_slides_is_the_analysis(built, name):
     companies = list(analysis.companies.values())
     ex, br = decks["exemplar"], decks["briefing"]
 
-    values = ex.slide("CLV of each company from the case data")
-    for c in companies:
-        expected = f"{c.name}: {m(c.clv.base, 0)} per new {c.noun} (range {m(c.clv.low, 0)} to {m(c.clv.high, 0)})"
-        assert expected in values.lines
-    chart = next(ch for ch in values.charts if "by scenario" in ch.chart_title.text_frame.text)
-    series = {s.name: list(s.values) for s in chart.plots[0].series}
-    assert series["Pessimistic"] == pytest.approx([c.clv.low for c in companies])
-    assert series["Base"] == pytest.approx([c.clv.base for c in companies])
-    assert series["Optimistic"] == pytest.approx([c.clv.high for c in companies])
+    # the components table of the talk: each CLV two ways, discounted and by the undiscounted shortcut
+    components = table_with(ex.slide(f"CLV: what a new {analysis.noun} is worth, worked two ways"), "")
+    rows = {row[0]: row[1:] for row in components[1:]}
+    assert rows["CLV, discounted"] == [m(c.clv.base, 0) for c in companies]
+    for c, cell in zip(companies, rows["Shortcut, no discounting"]):
+        x = c.inputs
+        r = float(x.retention.value)
+        paid = r / (1 - r) if x.timing == "end" else 1 / (1 - r)   # expected paid periods, undiscounted
+        net = float(x.margin.value) - (float(x.retention_cost.value) if x.retention_cost is not None else 0.0)
+        assert cell == m(net * paid - x.acquisition_cost, 0)
 
     # the worked table, in both decks, ends at each company's CLV (to the cent, or whole above 1,000)
-    for slide in (ex.slide("CLV: what it is and how it is calculated"),
-                  br.slide("What a correct calculation looks like for this case")):
+    for slide in (ex.slide(STEPS_SLIDE), br.slide("What a correct calculation looks like for this case")):
         steps = table_with(slide, "Step")
         assert steps[0][1:] == [c.name for c in companies]
         last = steps[-1]
         assert last[0].startswith("= CLV per new ") and last[1:] == [m(c.clv.base) for c in companies]
 
-    summary = table_with(ex.slide("Synthesis and recommendation"), "Company")
-    assert [row[1] for row in summary[1:]] == [
-        f"{m(c.clv.base, 0)} ({m(c.clv.low, 0)} to {m(c.clv.high, 0)})" for c in companies]
     best, other = analysis.ranked[0], analysis.ranked[-1]
-    assert any(f"{best.name} has the higher CLV at base ({m(best.clv.base, 0)} against {m(other.clv.base, 0)})" in line
-               for line in ex.slide("Synthesis and recommendation").lines)
-    segments = table_with(ex.slide("Segments and where value lies"), f"Segment (CLV per new {analysis.noun})")
-    typical = next(row for row in segments if row[0].startswith("Typical"))
-    assert [cell.split(" at ")[0] for cell in typical[1:]] == [m(c.clv.base, 0) for c in companies]
+    assert ex.slide(LIMITS_SLIDE).lines[0].startswith(
+        f"{best.name} leads by {m(best.clv.base - other.clv.base, 0)} per {analysis.noun}")
     questions = ex.slide("Questions")
     assert f"CLV per new {analysis.noun}: " + ", ".join(f"{c.name} {m(c.clv.base, 0)}" for c in companies) \
         in questions.lines
 
-    merit = br.slide("LO1 at merit: apply CLV to the organisations")
+    merit = br.slide("LO1 at merit: CLV and the collation of customer data")
     assert "; ".join(f"{c.name}: {m(c.clv.base, 0)} per new {c.noun}" for c in companies) in merit.lines
     timing = table_with(br.slide("Common mistakes: timing and sources"), "Timing convention")
     used = [cell for row in timing[1:] for cell in row[1:] if cell.endswith("(used here)")]
@@ -195,31 +199,37 @@ def test_netflix_headline_clvs(built):
     analysis, decks = built["netflix"]
     text = decks["exemplar"].text
     assert "$152" in text and "$161" in text
-    steps = table_with(decks["exemplar"].slide("CLV: what it is and how it is calculated"), "Step")
+    steps = table_with(decks["exemplar"].slide(STEPS_SLIDE), "Step")
     assert steps[-1][1:] == ["$152.47", "$161.43"]
     assert [round(c.clv.base, 2) for c in analysis.companies.values()] == [152.47, 161.43]
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_payback_and_break_even_are_the_analysis(built, name):
+    from clvedu.analysis.recommendation import price_test
+    from clvedu.levers import break_even_churn
+
     analysis, decks = built[name]
-    why = next(s for s in decks["exemplar"].slides if s.title.startswith("Why CLV matters to"))
-    synthesis = decks["exemplar"].slide("Synthesis and recommendation")
+    why = next(s for s in decks["exemplar"].slides if s.title.startswith("Why CLV matters"))
+    rec = decks["exemplar"].slides[[s.title for s in decks["exemplar"].slides].index(LIMITS_SLIDE) - 1]
     for c in analysis.companies.values():
         payback = c.payback_periods
-        wanted = "never pays back" if payback is None else f"pays back in {filters.periods(payback, c.period)}"
-        assert any(wanted in line for line in why.lines)
-        be = c.break_even.churn if c.relationship.retention_is_churn else c.break_even.retention
+        wanted = "never paid back" if payback is None else f"pays back in {filters.periods(payback, c.period)}"
+        assert any(line.startswith(f"{c.name}:") and wanted in line for line in why.lines)
+        test = price_test(analysis.case, c)
+        if test.tested_change is None:
+            continue
+        # the break-even of the tested rise, solved by the levers module (not by the recommendation)
+        be = break_even_churn(c.inputs, float(c.inputs.arpu.value) * (1 + test.tested_change))
+        shown = be if c.relationship.retention_is_churn else 1 - be
         direction = "under" if c.relationship.retention_is_churn else "above"
-        if be is not None:
-            assert any(line.startswith(f"{c.name}:") and f"stays {direction} {filters.percent(be, 2)} a {c.period}"
-                       in line for line in synthesis.lines)
+        assert any(f"stays {direction} {filters.percent(shown, 2)}" in line for line in rec.lines)
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_worked_table_holds_exactly_the_rows_the_formula_uses(built, name):
     analysis, decks = built[name]
-    steps = table_with(decks["exemplar"].slide("CLV: what it is and how it is calculated"), "Step")
+    steps = table_with(decks["exemplar"].slide(STEPS_SLIDE), "Step")
     labels = [row[0] for row in steps[1:]]
     companies = list(analysis.companies.values())
     has_cost = [c.inputs.retention_cost is not None for c in companies]
@@ -251,6 +261,9 @@ def test_growth_and_retention_cost_fixture_shows_both_terms(built):
 
 # --- words -------------------------------------------------------------------------------------------------
 
+SHIPPED = ("netflix", "asos", "adp")
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_exemplar_is_a_ten_minute_talk(built, name):
     from clvedu.decks.text import word_count
@@ -258,8 +271,10 @@ def test_every_exemplar_is_a_ten_minute_talk(built, name):
     slides = built[name][1]["exemplar"].slides
     end = [s.title for s in slides].index("Questions") + 1
     spoken = sum(word_count(s.notes.rsplit("Maps to:", 1)[0]) for s in slides[:end])
-    assert 1150 <= spoken <= 1340  # about ten minutes at 130 words a minute, whatever the case's names and data
-    assert all(s.title.startswith("Backup") for s in slides[end:])
+    # about ten minutes at 130 words a minute, whatever the case's names and data (the fixtures' techniques
+    # are described in a few words each, so their talks run a little shorter)
+    assert (1200 if name in SHIPPED else 1050) <= spoken <= 1380
+    assert all(s.title.startswith(("Backup", "References")) for s in slides[end:])
 
 
 def case_words(folder: Path) -> set[str]:
@@ -296,24 +311,29 @@ def test_words_fit_a_repeat_purchase_or_contract_case(built, name):
         for word in ("churn", "cancel", "cancels", "subscriber", "subscribers", "subscription", "member", "members"):
             assert not has_word(text, word) or has_word(own, word), f"{name} {kind} deck says {word!r}"
     ex = decks["exemplar"]
-    tornado = [ch for s in ex.slides for ch in s.charts if "driver moves" in ch.chart_title.text_frame.text]
-    assert tornado and all(any(rel.leaving_noun in str(cat).lower() for cat in ch.plots[0].categories)
-                           for ch in tornado)
-    levers = next(ch for s in ex.slides for ch in s.charts if ch.chart_title.text_frame.text.startswith("Gain in CLV"))
-    assert list(levers.plots[0].categories)[0].lower().startswith(rel.leaving_noun)
-    assert any(rel.retention_evidence in line for line in ex.slide(f"How {filters.plural(analysis.noun)} decide").lines)
+    tornado = [ch for s in ex.slides for ch in s.charts if "each end of an input's range" in ch.chart_title.text_frame.text]
+    from clvedu.decks.context import figure_label
+
+    allowed = {figure_label(fid, analysis.noun) for fid in [*rel.figures, "discount_rate"]}
+    for ch in tornado:  # the short labels of this relationship's own figures: no churn, no revenue per member
+        assert tornado and set(map(str, ch.plots[0].categories)) <= allowed
+    # the lever that comes first is named in the relationship's words (lapse, non-renewal)
+    rec = ex.slides[ex.titles().index(LIMITS_SLIDE) - 1]
+    for c in analysis.companies.values():
+        assert f"For {c.name}, {c.levers[0].label.lower()} is worth most" in " ".join(rec.notes.split())
+    assert rel.retention_evidence in " ".join(ex.slide(f"How {filters.plural(analysis.noun)} decide: five stages, then a loop").notes.split())
     assert f"per new {analysis.noun}" in text
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_b2b_slide_appears_when_the_case_has_a_business_side(built, name):
     analysis, decks = built[name]
-    title = "Business buyers: buy classes and the buying centre"
+    title = "Business buyers: buy classes (Robinson, Faris and Wind, 1967) and the buying centre (Webster and Wind, 1972)"
     has_b2b = analysis.b2b is not None
     assert (title in decks["exemplar"].titles()) == has_b2b
     if has_b2b and analysis.b2b.buying_centre is not None:
         table = table_with(decks["exemplar"].slide(title), "Role")
-        assert [row[0] for row in table[1:]] == list(analysis.b2b.buying_centre["role"])
+        assert [row[0].lower() for row in table[1:]] == [r.lower() for r in analysis.b2b.buying_centre["role"]]
         refs = decks["exemplar"].text
         assert "Robinson, P.J., Faris, C.W. and Wind, Y. (1967)" in refs and "Webster, F.E. and Wind, Y. (1972)" in refs
 
@@ -330,7 +350,7 @@ def test_reference_list_holds_every_source_behind_a_figure(built, name):
     assert entries == sorted(entries, key=str.lower)  # alphabetical, across the slides
     assert len(entries) == len(set(entries))
     # every reported input names its source (author, year) in the inputs table
-    inputs = table_with(ex.slide("CLV of each company from the case data"), "Input")
+    inputs = table_with(ex.slide("Backup: each input, reported, derived or assumed"), "Input")
     cells = " ".join(c for row in inputs for c in row)
     for c in analysis.companies.values():
         for line in c.input_lines:
@@ -417,9 +437,10 @@ def test_case_without_a_journey_builds_both_decks(tmp_path):
         build_deck(folder, tmp_path / f"{kind}.pptx", kind=kind)
         decks[kind] = read_deck(tmp_path / f"{kind}.pptx")
     ex = decks["exemplar"]
-    assert "Business buyers: buy classes and the buying centre" not in ex.titles()   # no B2B side, no contract
-    fit = table_with(ex.slide("Which technique fits which decision stage"), "Stage")  # the generic fit table
-    assert len(fit) == 5 and all(len(row) == 4 for row in fit)
+    assert "Business buyers: buy classes (Robinson, Faris and Wind, 1967) and the buying centre (Webster and Wind, 1972)" not in ex.titles()  # no B2B side, no contract
+    loop = ex.slide("Stage by stage: where each firm's techniques fit the loop")  # no journey: said, not judged
+    assert loop.lines[0] == "The case has no journey file, so the stages cannot be judged here"
+    assert not any(t.startswith("Backup: the judgement at each stage") for t in ex.titles())
     entries = [row[0] for s in ex.slides if s.title.startswith("References") for t in s.tables for row in t[1:]]
     assert not any(e.startswith(("Robinson", "Webster")) for e in entries)  # cited only with a B2B slide
 
@@ -432,13 +453,12 @@ def test_text_table_row_of_the_wrong_width_is_named(tmp_path):
     specs = tmp_path / "specs"
     shutil.copytree(ROOT / "templates", specs)
     path = specs / "exemplar.yaml"
-    text = path.read_text(encoding="utf-8").replace(
-        '[Post-purchase, "Service, personalisation and loyalty benefits",',
-        "[Post-purchase, Service, personalisation and loyalty benefits,")
+    text = path.read_text(encoding="utf-8").replace("header: [Likely question, My answer, Detail]",
+                                                    "header: [Likely question, My answer]")
     path.write_text(text, encoding="utf-8")
     folder = tmp_path / "no-journey"
     folder.mkdir()
     shutil.copy(CASES["mini"] / "case.yaml", folder / "case.yaml")
-    with pytest.raises(TemplateError, match=r"text.tables.fit, row 3 has 5 cells for 4 columns"):
+    with pytest.raises(TemplateError, match=r"text.tables.qa, row 1 has 3 cells for 2 columns"):
         build_deck(folder, tmp_path / "d.pptx", templates_dir=specs)
     assert not (tmp_path / "d.pptx").exists()

@@ -691,7 +691,7 @@ def test_control_characters_in_case_texts_never_reach_charts_footers_or_properti
         build.build_deck(MINI, out, kind=kind)
         assert_clean(out)
         prs = Presentation(str(out))
-        assert prs.core_properties.title == "Dirty title with[31m escapes"
+        assert prs.core_properties.title.startswith("Dirty title with[31m escapes")
         assert any(shape.has_chart for slide in prs.slides for shape in slide.shapes) or kind == "briefing"
 
 

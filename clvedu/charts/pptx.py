@@ -13,6 +13,12 @@ tornado    clustered bar, the two series overlapping, the category axis crossing
            axis at the baseline, so each bar runs from the base value to the low or high value
 scatter    XY scatter, each point labelled with ``spec.labels``
 =========  ==============================================================================
+
+For readers who cannot tell the colours apart (or print in grey), series differ by more than colour:
+bars of the second and later series are hatched (:data:`BAR_PATTERNS`, outlined in the series colour)
+and every bar carries its value as a data label; lines differ by dash (:data:`LINE_DASHES`) and points by
+marker shape (:data:`MARKERS`). Every colour reaches 3:1 against the white background (a darker shade is
+used for one that does not), and the chart's frame carries the spec's alt text.
 """
 
 from __future__ import annotations
@@ -23,10 +29,23 @@ import re
 
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+from pptx.enum.chart import (XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE,
+                              XL_TICK_LABEL_POSITION)
+from pptx.enum.dml import MSO_LINE_DASH_STYLE, MSO_PATTERN_TYPE
 from pptx.util import Pt
 
 from clvedu.charts.spec import PALETTE, ChartSpec
+
+BAR_PATTERNS = (None, MSO_PATTERN_TYPE.DARK_UPWARD_DIAGONAL, MSO_PATTERN_TYPE.SMALL_GRID,
+                MSO_PATTERN_TYPE.LARGE_GRID, MSO_PATTERN_TYPE.DARK_DOWNWARD_DIAGONAL, MSO_PATTERN_TYPE.DIAGONAL_CROSS)
+"""Fill of each bar series in turn: the first solid, the others hatched in the series colour on a pale tint
+of it (:data:`TINT`), outlined in the series colour."""
+TINT = 0.25
+"""Share of the series colour in a hatched bar's background (the rest white)."""
+LINE_DASHES = (MSO_LINE_DASH_STYLE.SOLID, MSO_LINE_DASH_STYLE.DASH, MSO_LINE_DASH_STYLE.ROUND_DOT,
+               MSO_LINE_DASH_STYLE.DASH_DOT, MSO_LINE_DASH_STYLE.LONG_DASH, MSO_LINE_DASH_STYLE.LONG_DASH_DOT)
+MARKERS = (XL_MARKER_STYLE.CIRCLE, XL_MARKER_STYLE.SQUARE, XL_MARKER_STYLE.TRIANGLE, XL_MARKER_STYLE.DIAMOND,
+           XL_MARKER_STYLE.X, XL_MARKER_STYLE.STAR)
 
 _FORMAT = re.compile(r"^(?P<pre>[^{}]*)\{:(?P<comma>,?)(?:\.(?P<dec>\d+))?(?P<type>[f%d])\}(?P<post>[^{}]*)$")
 
@@ -64,6 +83,11 @@ def _hex(color: str) -> RGBColor:
     return RGBColor.from_string(color.lstrip("#").upper())
 
 
+def _tint(color: RGBColor, share: float) -> RGBColor:
+    """``color`` mixed with white: ``share`` of the colour, the rest white."""
+    return RGBColor(*(round(255 - (255 - c) * share) for c in color))
+
+
 def clean_spec(spec: ChartSpec) -> ChartSpec:
     """``spec`` with every text (title, axis labels, series names, categories, point labels, number
     format) cleaned of the control characters a .pptx cannot hold (:func:`clvedu.decks.text.clean`)."""
@@ -83,9 +107,12 @@ def add_chart(shapes, spec: ChartSpec, left: int, top: int, width: int, height: 
               colors: tuple[str, ...] | list[str] | None = None, font_size: int = 12):
     """Add ``spec`` to ``shapes`` (a slide's shape tree) in the given box (EMU); return the graphic frame.
 
-    Every text of the chart is cleaned first (:func:`clean_spec`)."""
+    Every text of the chart is cleaned first (:func:`clean_spec`); the frame's alt text is the spec's
+    (:func:`clvedu.decks.accessibility.chart_alt_text`); colours below 3:1 against white are darkened."""
+    from clvedu.decks.accessibility import chart_alt_text, ensure_contrast, set_alt_text  # decks imports us
+
     spec = clean_spec(spec)
-    colors = tuple(colors or PALETTE)
+    colors = tuple(ensure_contrast(c) for c in (colors or PALETTE))
     number_format = excel_number_format(spec.number_format)
     if spec.kind in ("line", "scatter"):
         data = XyChartData()
@@ -130,12 +157,40 @@ def add_chart(shapes, spec: ChartSpec, left: int, top: int, width: int, height: 
             series.format.line.width = Pt(2.25)
             if spec.kind == "scatter":
                 series.format.line.fill.background()
+            else:
+                series.format.line.dash_style = LINE_DASHES[i % len(LINE_DASHES)]
+            if chart_type != XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS:
+                series.marker.style = MARKERS[i % len(MARKERS)]
+                series.marker.size = 8
             series.marker.format.fill.solid()
             series.marker.format.fill.fore_color.rgb = color
+            series.marker.format.line.color.rgb = color
             series.smooth = False
         else:
-            series.format.fill.solid()
-            series.format.fill.fore_color.rgb = color
+            pattern = BAR_PATTERNS[i % len(BAR_PATTERNS)]
+            if pattern is None:
+                series.format.fill.solid()
+                series.format.fill.fore_color.rgb = color
+            else:
+                series.format.fill.patterned()
+                series.format.fill.pattern = pattern
+                series.format.fill.fore_color.rgb = color
+                series.format.fill.back_color.rgb = _tint(color, TINT)
+            series.format.line.color.rgb = color  # a hatched bar's edge stands out from the background
+            series.format.line.width = Pt(1.5)
+    if spec.kind in ("bar", "barh"):
+        # each bar's value next to it: read without matching colours to a legend or an axis (a tornado's
+        # bars sit either side of the base, and its axis ends at the longest bar, where a label would not fit)
+        plot.has_data_labels = True
+        labels = plot.data_labels
+        labels.number_format = number_format
+        labels.number_format_is_linked = False
+        labels.show_value = True
+        labels.position = XL_LABEL_POSITION.OUTSIDE_END
+        labels.font.size = Pt(max(font_size - 2, 9))
+        if any(v < 0 for series in spec.series for v in series.values):
+            # category names at the edge, not on the zero line where a negative bar and its label sit
+            chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
 
     value_axis = chart.value_axis
     value_axis.tick_labels.number_format = number_format
@@ -177,4 +232,5 @@ def add_chart(shapes, spec: ChartSpec, left: int, top: int, width: int, height: 
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
         chart.legend.font.size = Pt(font_size)
+    set_alt_text(frame, chart_alt_text(spec))
     return frame

@@ -1,4 +1,4 @@
-"""``clvedu deck --case CASE_DIR --out FILE.pptx [--kind KIND] [--specs DIR] [--template T.pptx] [--force]``.
+"""``clvedu deck --case CASE_DIR --out FILE.pptx [--kind KIND] [--specs DIR] [--template T.pptx] [--settings FILE] [--pdf] [--force]``.
 
 Builds a deck from a case folder. Exit codes (shared by every command): 0 written; 1 the case or the
 slide specification was read but is invalid (the validator's lines, or one line naming the file and
@@ -7,6 +7,10 @@ unknown kind, a missing or damaged template deck, an output that exists without 
 that is read-only or full). Every message is one line per problem, never a traceback, with control
 characters shown escaped. The file is written to a temporary name and moved into place exclusively,
 so nothing partial is left and an existing deck is never replaced without ``--force``.
+
+``--pdf`` also writes the slides as ``FILE.pdf`` and the notes pages as ``FILE-notes.pdf`` through
+LibreOffice (:mod:`clvedu.decks.pdf`): all three files or none; without LibreOffice, exit code 2 before
+anything is built.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ def register(subparsers) -> None:
                         help="a folder of slide specifications (KIND.yaml) to use instead of the kit's templates/, "
                              "for example a tutor's edited copy")
     parser.add_argument("--template", help="a .pptx whose slide master and layouts to use (layouts found by name)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also write the slides as FILE.pdf and the notes pages as FILE-notes.pdf "
+                             "(needs LibreOffice: soffice)")
+    parser.add_argument("--settings", metavar="FILE",
+                        help="a tutor's settings file (YAML: dates, assessor, internal verifier, submission format) "
+                             "for the briefing's administration slides; see templates/tutor_settings.example.yaml")
     parser.add_argument("--force", action="store_true", help="replace FILE if it already exists")
     parser.set_defaults(func=run)
 
@@ -52,8 +62,21 @@ def run(args: argparse.Namespace) -> int:
         if not args.out.lower().endswith(".pptx"):
             return _fail(f"--out {args.out}: the deck file name must end in .pptx", 2)
         check_output_path(args.out, overwrite=args.force)  # fail now, not after the build
+        pdfs: tuple = ()
+        if getattr(args, "pdf", False):
+            from functools import partial
+
+            from clvedu.decks.pdf import MISSING, build_deck_with_pdfs, find_soffice, pdf_paths
+
+            soffice = find_soffice()
+            if soffice is None:
+                return _fail(MISSING, 2)
+            pdfs = pdf_paths(args.out)
+            for path in pdfs:
+                check_output_path(path, overwrite=args.force, what="--pdf")
+            build_deck = partial(build_deck_with_pdfs, soffice=soffice)
         result = build_deck(args.case, args.out, kind=args.kind, template=args.template, overwrite=args.force,
-                            templates_dir=args.specs)
+                            templates_dir=args.specs, settings=getattr(args, "settings", None))
     except CaseError as exc:
         for line in exc.problems:
             print(for_terminal(line), file=sys.stderr)
@@ -72,5 +95,5 @@ def run(args: argparse.Namespace) -> int:
         return _fail("interrupted; no deck written", 130)
     minutes = result.words / WORDS_PER_MINUTE
     print(f"wrote {for_terminal(result.path)} ({len(result.slides)} slides, {result.words} words of notes "
-          f"≈ {minutes:.1f} minutes)")
+          f"≈ {minutes:.1f} minutes)" + "".join(f", {for_terminal(p)}" for p in pdfs))
     return 0

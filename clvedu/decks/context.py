@@ -16,17 +16,20 @@ read numbers and words and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from clvedu.analysis import CaseAnalysis, CompanyAnalysis, InputLine, LeverEffect, PlanValue, ScenarioValues
-from clvedu.analysis import BreakEven, Reference, WorkedStep, analyse_case
+from clvedu.analysis import BreakEven, Reference, WorkedStep, analyse_case, reference
+from clvedu.analysis.insights import analyse_insights
+from clvedu.analysis.recommendation import churn_range
 from clvedu.cases import Case, CLVInputs
 from clvedu.charts.builders import tornado_chart
 from clvedu.charts.spec import ChartSpec, Series
-from clvedu.decks import filters
+from clvedu.decks import diagrams, filters
+from clvedu.decks import text as textfit
 from clvedu.domain.relationships import SHARED_FIGURES, Relationship
 from clvedu.formatting import CURRENCY_SYMBOLS
 from clvedu.published_examples import PUBLISHED_EXAMPLE, PublishedExample
@@ -160,6 +163,27 @@ class CompanyView:
     figures: tuple[Figure, ...]
     techniques: tuple[Technique, ...]  # as listed in journey.yaml
     best_technique: Technique | None
+    # the talk's judgements (clvedu.analysis.insights), added once the whole case is analysed
+    ins: Any = None                    # CompanyInsights: regions, tiers, ecosystem, shortcut, recommendation
+    rec: Any = None                    # its Recommendation
+    eco: Any = None                    # its EcosystemValue, or None
+    fit: dict = field(default_factory=dict)          # loop stage id -> FitView
+    ranged: tuple = ()                 # RangedDriver: each ranged input at its own low and high ends, widest first
+    stay_range: tuple = ()             # (best, worst) churn per period from the stay figure's own range, or ()
+    strategy: str = ""                 # the segmentation strategy the case's data show ("Differentiated and personalised")
+    tech_rows: tuple = ()              # (FitView, Evidence): the three techniques the talk shows for this company
+    tech: dict = field(default_factory=dict)  # the same by purpose: win, grow, keep -> (FitView, Evidence)
+
+    @property
+    def strongest_words(self) -> str:
+        """The strongest lever in words: "keeping members", "revenue per member", "the cost of winning members"."""
+        return lever_words(self.levers[0].lever, self)
+
+    def as_stay(self, churn: float | None) -> float | None:
+        """A churn per period in the words of ``stay``: itself for a subscription, 1 - churn otherwise."""
+        if churn is None:
+            return None
+        return churn if self.stay.is_leaving else 1.0 - churn
 
     @property
     def strongest_lever(self) -> LeverEffect:
@@ -252,6 +276,7 @@ class DeckContext:
     tables: dict[str, Table] = field(default_factory=dict)
     charts: dict[str, list[ChartSpec]] = field(default_factory=dict)
     colors: list[str] = field(default_factory=list)
+    diagrams: dict[str, Any] = field(default_factory=dict)   # key -> clvedu.decks.diagrams.Diagram
 
 
 # --- small pure helpers ----------------------------------------------------------------------------------
@@ -645,6 +670,589 @@ def _charts(analysis: CaseAnalysis, views: list[CompanyView]) -> dict[str, list[
     return charts
 
 
+# --- the talk's judgements: stage fits, segments, recommendations, diagrams ----------------------------------
+
+VERDICT_LABELS = {"strong": "Strong fit", "fair": "Fair fit", "weak": "Weak fit", "gap": "Gap",
+                  "low priority": "Low priority"}
+"""How a judged fit (:mod:`clvedu.analysis.stage_fit`) is written on slides and in notes."""
+
+LOOP_LABELS = {"need": "Need", "search": "Search", "evaluate": "Evaluate", "join": "Join", "use": "Use",
+               "win_back": "Win back"}
+
+
+def stay_stage_label(relationships: tuple[Relationship, ...]) -> str:
+    """The loop's stay-or-leave stage in the words of the case's relationships."""
+    ids = {r.id for r in relationships}
+    if ids == {"repeat_purchase"}:
+        return "Buy again or lapse"
+    if ids <= {"subscription", "contract"}:
+        return "Renew or leave"
+    return "Stay or leave"
+
+
+@dataclass(frozen=True)
+class RangedDriver:
+    """One input of the CLV at the two ends of its own range (the case's low and high), others at base."""
+
+    figure_id: str
+    label: str            # the short label every case shares
+    low_end: float        # the figure at each end, as typed
+    high_end: float
+    per: str | None
+    family: str
+    worse: float          # CLV at the end that lowers it
+    better: float         # CLV at the end that raises it
+
+    @property
+    def width(self) -> float:
+        return self.better - self.worse
+
+
+@dataclass(frozen=True)
+class FitView:
+    """One company's judged fit at one stage of the journey loop, with the sentence that explains it."""
+
+    stage: str
+    label: str                    # the stage's name on the slides
+    company_id: str
+    company: str
+    verdict: str                  # strong, fair, weak, gap, low priority
+    verdict_label: str            # "Strong fit"
+    lever: str
+    lever_words: str              # "keeping members", "revenue per member", "the cost of winning members"
+    worth: float
+    share: float
+    practices: tuple              # Evidence of the practices the case describes here
+    modelled: tuple               # Evidence of the modelled scenarios placed here
+    downgraded_by: str
+    reason: str                   # the judgement in one sentence, figures formatted
+
+    @property
+    def phrase(self) -> str:
+        """The verdict after "has": "a strong fit", "a gap", "low priority"."""
+        return "low priority" if self.verdict == "low priority" else f"a {self.verdict_label.lower()}"
+
+    @property
+    def first(self):
+        """The first practice here, or the first modelled technique, or None."""
+        return (self.practices or self.modelled or (None,))[0]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.practices + self.modelled)
+
+
+@dataclass(frozen=True)
+class LoopStage:
+    id: str
+    label: str
+    fits: tuple[FitView, ...]     # one per company, in company order
+
+
+@dataclass(frozen=True)
+class RankingView:
+    """How firmly the ranking holds, for the templates (see :class:`clvedu.analysis.recommendation.RankingTest`)."""
+
+    leader: CompanyView
+    runner: CompanyView
+    gap: float
+    overlap: bool
+    parity_churn: float | None    # the leader's churn per period at which it is worth the runner-up's CLV
+    leader_churn: float
+    period: str
+    swapped_clv: float | None     # the leader's CLV at the runner-up's churn (same relationship only)
+    flips: tuple[tuple[str, str, str], ...]   # (company name, short input label, "low"/"high") that reverse the order
+
+
+def lever_words(lever: str, view: CompanyView) -> str:
+    plural = filters.plural(view.noun)
+    return {"retention": f"keeping {plural}", "revenue": view.revenue_label,
+            "acquisition": f"the cost of winning {plural}"}[lever]
+
+
+def _fit_reason(fit, view: CompanyView, currency: str) -> str:
+    words = lever_words(fit.lever, view)
+    worth = filters.money(fit.worth, 0, currency=currency)
+    share = filters.percent(fit.share, 0)
+    label = VERDICT_LABELS[fit.verdict]
+    if fit.verdict in ("gap", "low priority"):
+        text = (f"{label}: no technique here, and {words} is worth {worth} per new {view.noun} for a 10% gain "
+                f"({share} of {view.name}'s strongest lever)")
+    else:
+        text = (f"{label}: acts on {words}, worth {worth} per new {view.noun} for a 10% gain "
+                f"({share} of {view.name}'s strongest lever)")
+    if fit.downgraded_by:
+        modelled = next(e for e in fit.modelled if e.name == fit.downgraded_by)
+        if modelled.gain is not None and modelled.gain <= 0:
+            text += f"; modelled {fit.downgraded_by.lower()} loses value"
+        else:
+            text += f"; modelled {fit.downgraded_by.lower()} repays only {filters.percent(modelled.roi or 0.0, 0)} of its cost"
+    return text
+
+
+def _fit_views(insights, views: list[CompanyView], relationships, currency: str) -> tuple[LoopStage, ...]:
+    stay = stay_stage_label(relationships)
+    by_id = {v.id: v for v in views}
+    stages = []
+    order = [f.stage for f in insights.fits]
+    for stage in dict.fromkeys(order):
+        label = stay if stage == "stay" else LOOP_LABELS[stage]
+        fits = []
+        for fit in (f for f in insights.fits if f.stage == stage):
+            v = by_id[fit.company_id]
+            fits.append(FitView(stage=stage, label=label, company_id=v.id, company=v.name, verdict=fit.verdict,
+                                verdict_label=VERDICT_LABELS[fit.verdict], lever=fit.lever,
+                                lever_words=lever_words(fit.lever, v), worth=fit.worth, share=fit.share,
+                                practices=fit.practices, modelled=fit.modelled, downgraded_by=fit.downgraded_by,
+                                reason=_fit_reason(fit, v, currency)))
+        stages.append(LoopStage(stage, label, tuple(fits)))
+    return tuple(stages)
+
+
+def _ranged(company: CompanyAnalysis, noun: str) -> tuple[RangedDriver, ...]:
+    rel = company.relationship
+    out = []
+    for row in company.range_tornado.itertuples(index=False):
+        fid = str(row.figure)
+        need = rel.figures.get(fid) or SHARED_FIGURES.get(fid)
+        line = next((ln for ln in company.input_lines if ln.figure_id == fid), None)
+        out.append(RangedDriver(fid, figure_label(fid, noun), float(row.low_end), float(row.high_end),
+                                line.per if line is not None else None, need.family if need else "number",
+                                float(row.low_value), float(row.high_value)))
+    return tuple(out)
+
+
+# --- the talk's tables ------------------------------------------------------------------------------------------
+
+def components_table(views: list[CompanyView], currency: str) -> Table:
+    """The CLV's components per company and the result two ways (discounted, and the undiscounted shortcut)."""
+    def m(v):
+        return filters.money(v, 0, currency=currency)
+
+    rows = [
+        ["Margin m"] + [filters.money(float(v.inputs.margin.value) - (float(v.inputs.retention_cost.value)
+                                                                      if v.inputs.retention_cost is not None else 0.0),
+                                      None, v.period, currency=currency) for v in views],
+        ["Stay rate r"] + [filters.percent(float(v.inputs.retention.value), 1, v.period) for v in views],
+        ["Discount rate d"] + [filters.percent(float(v.inputs.discount.value), 2, v.period) for v in views],
+        ["Acquisition cost"] + [m(v.inputs.acquisition_cost) for v in views],
+        ["CLV, discounted"] + [m(v.clv.base) for v in views],
+        ["Shortcut, no discounting"] + [m(v.ins.simple.value) for v in views],
+    ]
+    return Table([""] + [v.name for v in views], rows, [1.5] + [1.0] * len(views))
+
+
+PURPOSE = {"need": "win", "search": "win", "join": "win", "evaluate": "grow", "use": "keep", "stay": "keep",
+           "win_back": "keep"}
+"""What a technique at each loop stage is for: winning customers, growing what they pay, keeping them."""
+
+
+def technique_rows(view: CompanyView, stages: tuple[LoopStage, ...]) -> list[tuple[FitView, Any]]:
+    """Three techniques of one company for the talk: one that wins customers (need, search, join), one that
+    grows what they pay (evaluate), one that keeps them (use, stay, win back). In each group: the practice at
+    the stage whose lever is worth most to the company, and among equals the one the case backs with a
+    cited figure (a source and a number in its description), then the earliest."""
+    groups = (("need", "search", "join"), ("evaluate",), ("use", "stay", "win_back"))
+    fits = {s.id: next(f for f in s.fits if f.company_id == view.id) for s in stages}
+    chosen = []
+    for group in groups:
+        pairs = [(fits[g], ev, i, j) for i, g in enumerate(group) if g in fits
+                 for j, ev in enumerate(fits[g].practices)]
+        if not pairs:
+            pairs = [(fits[g], ev, i, j) for i, g in enumerate(group) if g in fits
+                     for j, ev in enumerate(fits[g].modelled[:1])]
+        if pairs:
+            def evidence(ev) -> int:
+                return int(bool(ev.citation)) + int(any(ch.isdigit() for ch in ev.how))
+
+            fit, ev, _, _ = max(pairs, key=lambda p: (round(p[0].share, 9), evidence(p[1]), -p[2], -p[3]))
+            chosen.append((fit, ev))
+    return chosen
+
+
+def techniques_table(view: CompanyView, stages: tuple[LoopStage, ...]) -> Table:
+    """One company's techniques for the talk: what it is, how it works with the case's evidence, the lever
+    it moves and the judged fit at its stage (the same judgement as the journey loop's)."""
+    rows = []
+    for fit, ev in technique_rows(view, stages):
+        evidence = f"{ev.how.rstrip('.')} ({ev.citation})" if ev.citation else ev.how
+        rows.append([f"{ev.name} ({fit.label.lower()})", evidence, fit.lever_words.capitalize(), fit.verdict_label])
+    return Table(["Technique (stage)", "How it works, and the evidence", "Moves", "Fit"], rows, [1.5, 3.6, 1.3, 0.9])
+
+
+def fit_table(stages: tuple[LoopStage, ...], views: list[CompanyView]) -> list[Table]:
+    """Every stage of the loop with each company's techniques and judged fit (backup slides, two pages)."""
+    rows = []
+    for st in stages:
+        row = [st.label]
+        for f in st.fits:
+            names = "; ".join(f.names) or "none"
+            row.append(f"{names}. {f.reason}.")
+        rows.append(row)
+    header = ["Stage"] + [v.name for v in views]
+    widths = [0.8] + [2.6] * len(views)
+    return [Table(header, page, widths) for page in (rows[:4], rows[4:]) if page]
+
+
+def segmentation_strategy(evidence) -> str:
+    """The strategy the case's data show: differentiated (two or more price levels or regions), else
+    concentrated on one offer; and personalised when a technique tailors the offer to each customer."""
+    word = "Differentiated" if evidence.price_levels >= 2 or evidence.regions >= 2 else "Concentrated"
+    return f"{word} and personalised" if evidence.personalises else word
+
+
+def volume_words(amount: float, volume) -> str:
+    """``1.4 orders a year``, ``14 seats``: an amount of the company's volume figure with its unit and period."""
+    _, _, unit, per = volume
+    shown = f"{amount:,.1f}".rstrip("0").rstrip(".") if amount < 10 else f"{amount:,.0f}"
+    return f"{shown} {unit}" + (f" {filters.period(per)}" if per else "")
+
+
+def segment_bases_table(views: list[CompanyView], currency: str) -> Table:
+    """Segmentation strategy and the bases the case's data support, per company, in short cells."""
+    def strategy(v: CompanyView) -> str:
+        return v.strategy
+
+    def geographic(v: CompanyView) -> str:
+        regions = v.ins.regions
+        if len(regions) < 2:
+            return "No regional figures"
+        base, other = regions[0], min(regions[1:], key=lambda r: r.clv)
+        return (f"{base.region} {filters.money(base.clv, 0, currency=currency)}, "
+                f"{other.region} {filters.money(other.clv, 0, currency=currency)}")
+
+    def value(v: CompanyView) -> str:
+        tiers = v.ins.tiers
+        if len(tiers) >= 2 and tiers[0].basis == "plan":
+            return (f"{len(tiers)} plans: {filters.money(tiers[0].clv, 0, currency=currency)} to "
+                    f"{filters.money(tiers[-1].clv, 0, currency=currency)}")
+        if v.ins.break_even_volume is not None:
+            return f"Loss below {volume_words(v.ins.break_even_volume, v.ins.volume)}"
+        floor = v.ins.break_even_revenue
+        if floor is None:
+            return "One average only"
+        return f"Loss below {filters.money(floor, 0, v.period, currency=currency)}"
+
+    rows = [["Strategy"] + [strategy(v) for v in views],
+            ["Geographic (CLV)"] + [geographic(v) for v in views],
+            ["Value tiers"] + [value(v) for v in views]]
+    return Table(["Base"] + [v.name for v in views], rows, [1.2] + [1.6] * len(views))
+
+
+def segment_values_table(views: list[CompanyView], currency: str) -> Table:
+    """Backup: every value tier and region with its revenue per period and CLV, and the break-even revenue."""
+    rows = []
+    for v in views:
+        for t in v.ins.tiers:
+            if t.basis == "volume":
+                rows.append([v.name, f"Illustration: {volume_words(t.volume, v.ins.volume)} ({t.name})",
+                             filters.money(t.revenue, 2, v.period, currency=currency),
+                             filters.money(t.clv, 0, currency=currency)])
+                continue
+            rows.append([v.name, f"{'Plan' if t.basis == 'plan' else 'Region'}: {t.name}",
+                         filters.money(t.revenue, 2, v.period, currency=currency),
+                         filters.money(t.clv, 0, currency=currency)])
+        for r in v.ins.regions:
+            if r.customers is not None:
+                shown = (filters.money(r.value, 2, r.per, currency=currency) if r.unit.upper() == currency.upper()
+                         else f"{r.value:g} {r.unit}" + (f" {filters.period(r.per)}" if r.per else ""))
+                rows.append([v.name, f"Region {r.region}: {r.customers:,.1f} {r.customers_unit}".replace(".0 ", " "),
+                             f"{shown} ({r.citation})", filters.money(r.clv, 0, currency=currency)])
+        if v.ins.break_even_revenue is not None:
+            volume = f" ({volume_words(v.ins.break_even_volume, v.ins.volume)})" if v.ins.break_even_volume else ""
+            rows.append([v.name, f"Break-even: CLV is zero{volume}",
+                         filters.money(v.ins.break_even_revenue, 2, v.period, currency=currency),
+                         filters.money(0, 0, currency=currency)])
+    return Table(["Company", "Segment", "Revenue per period", f"CLV per new {views[0].noun}"], rows, [1.1, 2.4, 1.6, 1.0])
+
+
+def price_history_table(views: list[CompanyView], currency: str) -> Table:
+    rows = []
+    for v in views:
+        test = v.rec.price_test
+        if not test.rises:
+            rows.append([v.name, "No price rise in the case", "—", "—"])
+            continue
+        for r in test.rises:
+            rows.append([v.name, f"{r.plan} ({r.market}, from {r.since or 'before'})",
+                         f"{filters.money(r.before, 2, currency=currency)} to {filters.money(r.after, 2, r.per, currency=currency)}",
+                         f"+{filters.percent(r.change, 0)} ({r.citation})"])
+    return Table(["Company", "Plan", "Price", "Rise"], rows, [1.1, 2.3, 2.2, 1.6])
+
+
+# --- the talk's charts -----------------------------------------------------------------------------------------
+
+def _talk_charts(analysis: CaseAnalysis, views: list[CompanyView]) -> dict[str, list[ChartSpec]]:
+    cur = analysis.currency
+    fmt = _number_format(cur)
+    charts: dict[str, list[ChartSpec]] = {}
+    ranged = []
+    for v in views[:2]:
+        drivers = list(v.ranged)[:5]
+        if not drivers:
+            continue
+        ranged.append(ChartSpec(
+            "tornado", f"{v.name}: CLV at each end of an input's range", f"CLV per new {v.noun} ({cur})", "",
+            (Series("Worse end of its range", tuple(d.worse for d in drivers)),
+             Series("Better end of its range", tuple(d.better for d in drivers))),
+            categories=tuple(d.label for d in drivers), baseline=v.clv.base, number_format=fmt))
+    charts["range_tornado"] = ranged
+    modelled = []
+    for v in views[:2]:
+        if v.techniques:
+            modelled.append(ChartSpec(
+                "barh", f"{v.name}: modelled gain per new {v.noun}", f"Gain in CLV ({cur})", "",
+                (Series("Gain in CLV", tuple(t.gain for t in v.techniques)),),
+                categories=tuple(t.name for t in v.techniques), number_format=fmt))
+    charts["modelled"] = modelled
+    return charts
+
+
+# --- the talk's diagrams ---------------------------------------------------------------------------------------
+
+def _basis_phrase(f: Figure, view: CompanyView) -> str:
+    if f.source.kind == "assumption":
+        return "an assumption"
+    cites = "; ".join(f.source.citations)
+    if f.source.kind == "derived" and not cites:
+        return "derived"
+    own = any(c.split(",")[0].strip().lower() in view.name.lower() or view.name.lower() in c.lower()
+              for c in f.source.citations)
+    whose = "its own report" if own else "a third party"
+    return f"derived from {whose} ({cites})" if f.source.kind == "derived" else f"{whose} ({cites})"
+
+
+def _data_flow(views: list[CompanyView], journey, currency: str) -> diagrams.Diagram:
+    rows = []
+    for v in views:
+        rel = v.relationship
+        plural = filters.plural(v.noun)
+        collects = {"subscription": ["Sign-ups, plans and payments", f"Who {rel.leaves} and when", f"What {plural} use"],
+                    "repeat_purchase": ["Orders, baskets and returns", f"When {plural} last bought",
+                                        "Site and app visits"],
+                    "contract": ["Contracts, seats and prices", "Renewals at each term end", "Service requests"]}[rel.id]
+        added = [sc.data_added for sc in (journey.technique_scenarios.get(v.id, []) if journey else [])
+                 if getattr(sc, "data_added", None)]
+        if added:
+            collects = collects[:2] + [textfit.shorten(" ".join(added[0].split()).rstrip("."), 90)]
+        by = {f.id: f for f in v.figures}
+        revenue_id = next((fid for fid in ("arpu", "order_value", "price_per_seat") if fid in by), None)
+        inputs = [f"{v.stay_figure.short}: {_basis_phrase(v.stay_figure, v)}"]
+        if revenue_id:
+            inputs.append(f"{by[revenue_id].short}: {_basis_phrase(by[revenue_id], v)}")
+        if "acquisition_cost" in by:
+            inputs.append(f"Acquisition cost: {_basis_phrase(by['acquisition_cost'], v)}")
+        rows.append((v.name, collects, inputs))
+    clv_lines = ["CLV", "per new " + views[0].noun]
+    decide = ["Decides", "Acquisition budget", "Retention spending", "Prices and plans"]
+    protection = ["Limits set by data protection law (UK GDPR and the Data Protection Act 2018)",
+                  "A lawful basis and a stated purpose for each use; only the data needed, kept no longer than needed;",
+                  "consent for marketing cookies and messages; customers may see, correct and erase their data"]
+    alt = ("Data-flow diagram. " + " ".join(
+        f"{name} collects {', '.join(c.lower() for c in collects)}; these are collated into the inputs: "
+        f"{'; '.join(i.lower() for i in inputs)}." for name, collects, inputs in rows)
+        + " The inputs give the CLV per new customer, which sets the acquisition budget, retention spending and "
+          "prices. Data protection law limits every step: a lawful basis and purpose, only the data needed, consent "
+          "for marketing, and customers' rights to see and erase their data.")
+    return diagrams.data_flow(rows, clv_lines, decide, protection, alt)
+
+
+def _decision_models(stages_table, views: list[CompanyView], b2b, relationships) -> diagrams.Diagram:
+    names = ["Need", "Search", "Evaluate", "Purchase", "Post-purchase"]
+    moves = ["reach: acquisition cost", "risk: acquisition cost", "choice: margin", "first sale", "staying: retention"]
+    if stages_table is not None:
+        drivers = list(stages_table["clv_driver"])
+        if len(drivers) == 5:
+            moves = [str(d) for d in drivers]
+    loop = f"Loop: use, then {stay_stage_label(relationships).lower()}, then win back"
+    b2b_lines: list[str] = []
+    if b2b is not None:
+        b2b_lines = ["Business buyers (Robinson, Faris and Wind, 1967; Webster and Wind, 1972)",
+                     "Buy classes: new task, modified rebuy, straight rebuy",
+                     f"Buying centre: {len(b2b.buying_centre) or 'several'} roles, each weighing risk and cost"]
+    else:
+        b2b_lines = ["Business buyers (Webster and Wind, 1972)",
+                     "A buying centre of several roles weighs risk and total cost",
+                     "Less relevant here: the case's buyers are consumers"]
+    alt = ("Decision models. Five stages in a row: " + ", ".join(f"{n} ({m})" for n, m in zip(names, moves))
+           + f". After purchase the customer loops: {loop.split(': ', 1)[1]}, and returns to evaluation. "
+           + " ".join(b2b_lines) + ".")
+    return diagrams.decision_models(list(zip(names, moves)), loop, b2b_lines, alt)
+
+
+def _journey_loop(stages: tuple[LoopStage, ...]) -> diagrams.Diagram:
+    data = [(st.id, st.label, [(f.company, f.verdict_label.replace(" fit", "").lower(), f.verdict) for f in st.fits])
+            for st in stages]
+    alt = ("Journey loop: " + " -> ".join(st.label for st in stages) + ", then back to evaluate. "
+           + " ".join(f"{st.label}: " + "; ".join(f"{f.company} {f.verdict_label.lower()}" for f in st.fits) + "."
+                      for st in stages))
+    return diagrams.journey_loop(data, alt)
+
+
+def _positioning(journey, views: list[CompanyView], currency: str) -> tuple[diagrams.Diagram | None, dict]:
+    """The positioning map and what it is built from (axes and values), or (None, {}) without attributes."""
+    if journey is None or not getattr(journey, "attributes", None):
+        return None, {}
+    attrs = journey.attributes
+    ids = [v.id for v in views]
+    usable = {k: a for k, a in attrs.items() if all(c in a.values for c in ids)}
+    if len(usable) < 2:
+        return None, {}
+    money_attr = next((k for k, a in usable.items() if str(a.unit).upper() == currency.upper()), None)
+    weights = dict(getattr(getattr(journey, "choice", None), "weights", {}) or {})
+    ratings = [k for k, a in usable.items() if a.unit == "rating"]
+    if money_attr is not None:
+        x_id = money_attr
+    else:
+        x_id = max(ratings, key=lambda k: (weights.get(k, 0.0), -ratings.index(k))) if ratings else next(iter(usable))
+    others = [k for k in ratings if k != x_id]
+    if not others:
+        return None, {}
+    total = sum(weights.get(k, 0.0) for k in others)
+
+    def score(cid: str) -> float:
+        if total > 0:
+            return sum(weights.get(k, 0.0) * float(usable[k].values[cid]) for k in others) / total
+        return sum(float(usable[k].values[cid]) for k in others) / len(others)
+
+    xa = usable[x_id]
+    xs = {v.id: float(xa.values[v.id]) for v in views}
+    ys = {v.id: score(v.id) for v in views}
+    x_is_money = x_id == money_attr
+    x_label = (f"{xa.label} →" if not x_is_money else f"{xa.label} ({currency}) →")
+    y_label = "Weighted rating of the other attributes, out of 10 ↑"
+    low_x, high_x = min(xs.values()), max(xs.values())
+    span = max(high_x - low_x, 0.1 * max(abs(high_x), 1.0)) * 0.5
+    x_range = (max(0.0, low_x - span), high_x + span) if x_is_money else (max(0.0, low_x - span), min(10.0, high_x + span))
+    points = [(v.name, xs[v.id], ys[v.id],
+               (filters.money(xs[v.id], 2, currency=currency) if x_is_money else f"{xs[v.id]:g}/10")
+               + f", rated {ys[v.id]:.1f}") for v in views]
+    alt = (f"Positioning map. Across: {xa.label}; up: the weighted rating of "
+           f"{filters.join_and(usable[k].label.split(' (')[0].lower() for k in others)}. "
+           + " ".join(f"{name} sits at {caption}." for name, _, _, caption in points))
+    low, high = min(ys.values()), max(ys.values())
+    y_span = max(high - low, 1.0) * 0.6
+    y_range = (max(0.0, low - y_span), min(10.0, high + y_span))
+    diagram = diagrams.positioning_map(points, x_label, y_label, x_range, y_range, alt)
+    by_name = {v.id: v.name for v in views}
+    info = {"x_label": xa.label, "x_is_money": x_is_money,
+            "top_x": by_name[max(xs, key=lambda k: xs[k])], "top_y": by_name[max(ys, key=lambda k: ys[k])],
+            "others": tuple(usable[k].label.split(" (")[0] for k in others), "x": xs, "y": ys,
+            "kind": getattr(xa, "kind", "")}
+    return diagram, info
+
+
+# --- the tutor's settings for the briefing ----------------------------------------------------------------------
+
+SETTINGS_FIELDS = {
+    "centre": "the school or college",
+    "programme": "the programme and cohort, e.g. HND Business, 2026-27 intake",
+    "assignment_title": "the assignment's title",
+    "issue_date": "the date the assignment is issued",
+    "presentation_dates": "when the presentations are given",
+    "submission_deadline": "the deadline for the slides and notes (date and time)",
+    "submission_format": "what is handed in and where, e.g. one .pptx file with speaker notes, uploaded to the VLE",
+    "assessor": "the assessor's name",
+    "internal_verifier": "the internal verifier's name",
+    "feedback_date": "when students receive feedback",
+    "resubmission": "the centre's rules for a resubmission",
+    "ai_policy": "what use of AI tools the centre allows",
+    "contact": "whom students ask about the assignment",
+}
+"""The settings a tutor may give (``clvedu deck --kind briefing --settings FILE``), each with what it holds."""
+
+MAX_SETTING_CHARS = 400
+SETTINGS_BYTES = 64_000
+
+
+@dataclass(frozen=True)
+class TutorSettings:
+    """The administration of the assignment, as the tutor gives it; a field not given is None."""
+
+    values: dict[str, str]
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    """What the briefing's administration slides show: each setting, or a marked placeholder."""
+
+    given: dict[str, str]
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_") or name not in SETTINGS_FIELDS:
+            raise AttributeError(name)
+        return self.given.get(name) or f"[to be set: {SETTINGS_FIELDS[name]}]"
+
+    def has(self, name: str) -> bool:
+        return bool(self.given.get(name))
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(k for k in SETTINGS_FIELDS if not self.given.get(k))
+
+
+def settings_view(settings: TutorSettings | None) -> SettingsView:
+    return SettingsView(dict(settings.values) if settings is not None else {})
+
+
+def load_settings(path) -> TutorSettings:
+    """Read a tutor's settings file (YAML, keys of :data:`SETTINGS_FIELDS`, text or date values).
+
+    Raises :class:`~clvedu.errors.UserError` (exit code 2) naming the file for one that cannot be read or is
+    not YAML, and :class:`~clvedu.errors.InvalidInput` (exit code 1) naming the file and the key for one that
+    is not a mapping, has an unknown key, a value that is not text or a date, or a value over
+    :data:`MAX_SETTING_CHARS` characters.
+    """
+    import datetime
+    from pathlib import Path
+
+    from clvedu.errors import InvalidInput, UserError
+    from clvedu.io import load_yaml
+
+    file = Path(path)
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read(SETTINGS_BYTES + 1)
+    except FileNotFoundError:
+        raise UserError(f"--settings {file}: file not found") from None
+    except OSError as exc:
+        raise UserError(f"--settings {file}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > SETTINGS_BYTES:
+        raise UserError(f"--settings {file}: larger than {SETTINGS_BYTES:,} bytes; a settings file is a few lines")
+    try:
+        data = load_yaml(raw.decode("utf-8"), str(file))
+    except UnicodeDecodeError:
+        raise UserError(f"--settings {file}: not UTF-8 text; save it as UTF-8") from None
+    except UserError:
+        raise
+    except Exception as exc:  # a YAML syntax error
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise UserError(f"--settings {file}{where}: malformed YAML ({getattr(exc, 'problem', None) or type(exc).__name__})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidInput(f"--settings {file}: must be a mapping of settings (key: value); allowed keys: "
+                        f"{', '.join(SETTINGS_FIELDS)}")
+    values = {}
+    for key, value in data.items():
+        if key not in SETTINGS_FIELDS:
+            raise InvalidInput(f"--settings {file}: unknown key {str(key)[:60]!r}; allowed keys: {', '.join(SETTINGS_FIELDS)}")
+        if value is None:
+            continue
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            value = f"{value.day} {value:%B %Y}" if not isinstance(value, datetime.datetime) else \
+                f"{value.day} {value:%B %Y, %H:%M}"
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise InvalidInput(f"--settings {file}: {key} must be text or a date; got {type(value).__name__}")
+        text = textfit.clean(" ".join(str(value).split()))
+        if len(text) > MAX_SETTING_CHARS:
+            raise InvalidInput(f"--settings {file}: {key} is {len(text):,} characters long; at most {MAX_SETTING_CHARS}")
+        values[key] = text
+    return TutorSettings(values, str(file))
+
+
 # --- the whole context -------------------------------------------------------------------------------------
 
 def _rubric_view(rubric: Rubric) -> dict[str, Any]:
@@ -682,7 +1290,16 @@ def _unique_references(analysis: CaseAnalysis) -> tuple[Reference, ...]:
     return tuple(seen.values())
 
 
-def build_context(case: Case, rubric: Rubric, analysis: CaseAnalysis | None = None) -> DeckContext:
+def _with_insights(view: CompanyView, analysis: CaseAnalysis, insights) -> CompanyView:
+    ins = insights.companies[view.id]
+    company = analysis.companies[view.id]
+    best, worst = churn_range(analysis.case, company)
+    return replace(view, ins=ins, rec=ins.recommendation, eco=ins.ecosystem, ranged=_ranged(company, view.noun),
+                   stay_range=() if best is None else (best, worst), strategy=segmentation_strategy(ins.segmentation))
+
+
+def build_context(case: Case, rubric: Rubric, analysis: CaseAnalysis | None = None,
+                  settings: "TutorSettings | None" = None) -> DeckContext:
     """Pick everything a deck can show from the case's analysis (computed here if not given)."""
     analysis = analysis if analysis is not None else analyse_case(case)
     references = _unique_references(analysis)
@@ -698,6 +1315,18 @@ def build_context(case: Case, rubric: Rubric, analysis: CaseAnalysis | None = No
         mistake = Mistake(owner, tuple((figure_label(f, owner.noun), per) for f, per in m.figures), tuple(m.figures),
                           m.wrong_clv, m.right_clv, m.period)
     relationships = tuple({v.relationship.id: v.relationship for v in views}.values())
+    insights = analyse_insights(analysis)
+    known = {r.id for r in references}
+    references = references + tuple(reference(case, sid) for sid in insights.source_ids if sid not in known)
+    views = [_with_insights(v, analysis, insights) for v in views]
+    view_of = {v.id: v for v in views}
+    ranked = [view_of[c.id] for c in analysis.ranked]
+    loop = _fit_views(insights, views, relationships, analysis.currency)
+    views = [replace(v, fit={st.id: next(f for f in st.fits if f.company_id == v.id) for st in loop},
+                     tech_rows=tuple(technique_rows(v, loop)) if loop else (),
+                     tech={PURPOSE[f.stage]: (f, e) for f, e in technique_rows(v, loop)} if loop else {}) for v in views]
+    view_of = {v.id: v for v in views}
+    ranked = [view_of[c.id] for c in analysis.ranked]
     tables = {
         "clv_steps": steps_table(analysis),
         "clv_inputs": inputs_table(analysis, views),
@@ -717,6 +1346,34 @@ def build_context(case: Case, rubric: Rubric, analysis: CaseAnalysis | None = No
         tables["mistake"] = mistake_table(mistake, analysis.companies[mistake.company.id], analysis.currency)
     if b2b is not None and b2b.buying_centre:
         tables["buying_centre"] = buying_centre_table(b2b)
+        tables["buying_roles"] = Table(["Role", "Cares about", "What wins them"],
+                                       [[r.role.capitalize(), r.cares_about, r.technique] for r in b2b.buying_centre],
+                                       [0.8, 2.0, 2.4])
+    tables["components"] = components_table(views, analysis.currency)
+    tables["segment_bases"] = segment_bases_table(views, analysis.currency)
+    tables["segment_values"] = segment_values_table(views, analysis.currency)
+    tables["price_history"] = price_history_table(views, analysis.currency)
+    if loop:
+        for v in views:
+            tables[f"techniques_{v.id}"] = techniques_table(v, loop)
+        for i, page in enumerate(fit_table(loop, views)):
+            tables["fit_full" if i == 0 else "fit_full_more"] = page
+    charts = _charts(analysis, views)
+    charts.update(_talk_charts(analysis, views))
+    diagram_specs: dict[str, diagrams.Diagram] = {"data_flow": _data_flow(views, analysis.journey, analysis.currency),
+                                                  "decision_models": _decision_models(analysis.stage_table, views, b2b,
+                                                                                      relationships)}
+    if loop:
+        diagram_specs["journey_loop"] = _journey_loop(loop)
+    positioning, position = _positioning(analysis.journey, views, analysis.currency)
+    if positioning is not None:
+        diagram_specs["positioning_map"] = positioning
+    r = insights.ranking
+    names = {v.id: v.name for v in views}
+    ranking = RankingView(
+        leader=view_of[r.leader], runner=view_of[r.runner_up], gap=r.gap, overlap=r.ranges_overlap,
+        parity_churn=r.parity_churn, leader_churn=r.leader_churn, period=r.period, swapped_clv=r.swapped_clv,
+        flips=tuple((names[cid], figure_label(fid, analysis.noun), end) for cid, fid, end, _ in r.flips))
     discount = next(f for f in views[0].figures if f.id == "discount_rate")
     values = {
         "case": CaseView(title=case.title, question=" ".join(case.question.split()), currency=case.currency,
@@ -736,5 +1393,12 @@ def build_context(case: Case, rubric: Rubric, analysis: CaseAnalysis | None = No
         "rubric": _rubric_view(rubric),
         "has_journey": journey is not None,
         "swing": analysis.swing,
+        "loop": loop,
+        "ranking": ranking,
+        "position": position,
+        "settings": settings_view(settings),
+        "slide_no": {},
+        "volume_words": volume_words,
     }
-    return DeckContext(values=values, currency=analysis.currency, tables=tables, charts=_charts(analysis, views))
+    return DeckContext(values=values, currency=analysis.currency, tables=tables, charts=charts,
+                       diagrams=diagram_specs)

@@ -16,7 +16,10 @@ formats each where it shows it::
     {{ text | upfirst }}                         -> Text        (unlike Jinja's capitalize, keeps ACME as it is)
     {{ text | lowfirst }}                        -> text        (mid-sentence; CLV and NHS stay in capitals)
     {{ 29607.55 | money_spoken }}                -> about $29,600
+    {{ 152.47 | say_money }}                     -> about $150   (two significant figures, for speech)
+    {{ 0.02490 | say_percent }}                  -> about 2.5%   (at most two significant figures)
     {{ f.source | basis }}                       -> reported (Acme plc, 2024)
+    {{ ev.how | gist }}                          -> the first clause of a sentence, to say aloud
 
 :func:`deck_filters` binds them to one case's currency; the tests format the analysis's figures
 with the same functions, so a slide and a test can never disagree about a figure's look.
@@ -25,6 +28,7 @@ with the same functions, so a slide and a test can never disagree about a figure
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable
 
@@ -78,6 +82,38 @@ def money_spoken(value: Any, *, currency: str = "USD") -> str:
     rounded = round(number, -digits)
     text = _money(rounded, currency, decimals=0)
     return text if rounded == number else f"about {text}"
+
+
+def _significant(number: float, figures: int) -> float:
+    if number == 0:
+        return 0.0
+    digits = figures - 1 - int(math.floor(math.log10(abs(number))))
+    return _rounded(number, digits)
+
+
+def say_money(value: Any, *, currency: str = "USD") -> str:
+    """An amount rounded for speech: whole units below 100 (``$21``), else two significant figures
+    (``$152.47`` -> ``about $150``, ``29607`` -> ``about $30,000``); "about" whenever rounding moved it by
+    more than half of one per cent."""
+    number, _ = _number(value, "say_money")
+    rounded = _rounded(number, 0) if abs(number) < 100 else _significant(number, 2)
+    text = _money(rounded, currency, decimals=0)
+    close = abs(rounded - number) <= 0.005 * max(abs(number), 1e-12)
+    return text if close else f"about {text}"
+
+
+def say_percent(value: Any) -> str:
+    """A share rounded for speech, to at most two significant figures (``0.022`` -> ``2.2%``,
+    ``0.02490`` -> ``about 2.5%``, ``0.6472`` -> ``about 65%``); "about" when rounding moved it by more than
+    1% of itself."""
+    number, _ = _number(value, "say_percent")
+    pct = number * 100
+    rounded = _significant(pct, 2) if abs(pct) >= 1 else _significant(pct, 1)
+    decimals = max(0, min(2, -int(math.floor(math.log10(abs(rounded)))) + 1)) if rounded else 0
+    decimals = 0 if abs(rounded) >= 10 else decimals
+    text = f"{rounded:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{rounded:.0f}"
+    close = abs(rounded - pct) <= 0.01 * max(abs(pct), 1e-12)
+    return f"{text}%" if close else f"about {text}%"
 
 
 def share_decimals(value: float) -> int:
@@ -148,13 +184,23 @@ def upfirst(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def lowfirst(text: str) -> str:
+def lowfirst(text: str, keep: Any = "", names: Any = ()) -> str:
     """``text`` with its first letter in lower case, unless its first word is an acronym or a name written
-    in capitals (``Business case`` -> ``business case``; ``CLV figures`` and ``ACME's offer`` stay)."""
+    in capitals (``Business case`` -> ``business case``; ``CLV figures`` and ``ACME's offer`` stay), or a
+    word that ``keep`` (a text, or a list of texts) writes with a capital inside a sentence, such as a
+    company or brand name (``lowfirst('Gold at checkout', 'Acme Gold')`` stays), or one of ``names``
+    (``lowfirst('Acme helps', names=['Acme plc'])`` stays)."""
     text = str(text)
     first = text.split(" ", 1)[0]
     if len(first) > 1 and first[1:2].isupper():
         return text
+    bare = re.sub(r"['’]s$", "", first.rstrip(".,;:"))
+    if bare and any(bare in str(n).split() for n in (names if isinstance(names, (list, tuple)) else [names])):
+        return text
+    if keep and bare:
+        for part in (keep if isinstance(keep, (list, tuple)) else [keep]):
+            if re.search(rf"(?<![.!?]\s)(?<!^)\b{re.escape(bare)}\b", str(part)):
+                return text
     return text[:1].lower() + text[1:]
 
 
@@ -180,6 +226,26 @@ def basis(source: Any) -> str:
     raise ValueError(f"basis needs a figure's source (reported, derived or assumption); got {source!r}")
 
 
+_CLAUSE_BREAKS = ("; ", " - ", ", so ", ", which ", ", and ", ": ")
+
+
+def gist(text: str, words: int = 0) -> str:
+    """The first clause of a sentence, for saying aloud what a table cell says in full: the text up to the
+    first "; ", " - ", ", so ", ", which ", ", and " or ": " that leaves at least four words, else the whole
+    sentence (or its first ``words`` words, when given); without a closing full stop."""
+    text = " ".join(str(text).split()).rstrip(".")
+    cut = len(text)
+    for mark in _CLAUSE_BREAKS:
+        at = text.find(mark)
+        while at != -1 and len(text[:at].split()) < 4:
+            at = text.find(mark, at + 1)
+        if at != -1:
+            cut = min(cut, at)
+    head = text[:cut]
+    parts = head.split()
+    return " ".join(parts[:words]) if 0 < words < len(parts) else head
+
+
 def deck_filters(currency: str) -> dict[str, Callable[..., str]]:
     """Every filter, with ``money`` and ``money_spoken`` in ``currency`` (``money(v, currency='USD')``
     still formats another currency, as the briefing's published example needs)."""
@@ -191,11 +257,12 @@ def deck_filters(currency: str) -> dict[str, Callable[..., str]]:
         return apply
 
     return {
-        "money": bound(money), "money_spoken": bound(money_spoken), "percent": percent, "period": period,
+        "money": bound(money), "money_spoken": bound(money_spoken), "say_money": bound(say_money),
+        "say_percent": say_percent, "percent": percent, "period": period,
         "periods": periods, "plural": plural, "basis": basis, "a": article, "upfirst": upfirst, "lowfirst": lowfirst,
-        "join_and": join_and,
+        "join_and": join_and, "gist": gist,
     }
 
 
-__all__ = ["article", "basis", "deck_filters", "join_and", "lowfirst", "money", "money_spoken", "percent", "period", "periods",
-           "plural", "share_decimals", "upfirst"]
+__all__ = ["article", "basis", "deck_filters", "gist", "join_and", "lowfirst", "money", "money_spoken", "percent", "period", "periods",
+           "plural", "say_money", "say_percent", "share_decimals", "upfirst"]

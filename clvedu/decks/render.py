@@ -33,6 +33,9 @@ class RenderedSlide:
     notes: str
     maps_to: str
     arrange: str = "side"
+    diagram: str | None = None   # a key of the context's diagrams (given in the spec as ``chart:``)
+    backup: bool = False         # after the Questions slide (or an id starting "backup"): kept for questions
+    talk: bool = False           # a spoken slide of a talk (a deck with a Questions slide, up to it): 18 pt text
 
 
 # --- mapping lines ---------------------------------------------------------------------------------
@@ -61,6 +64,17 @@ def _render_tree(renderer: Renderer, value: Any, path: tuple) -> Any:
     if isinstance(value, dict):
         return {k: _render_tree(renderer, v, path + (k,)) for k, v in value.items()}
     return value
+
+
+def _rerender(renderer: Renderer, source: Any, done: Any, path: tuple) -> Any:
+    """``done`` (``source`` rendered once) with every string that reads ``slide_no`` rendered again."""
+    if isinstance(source, str):
+        return renderer.render(source, path) if "slide_no" in source else done
+    if isinstance(source, list):
+        return [_rerender(renderer, v, d, path + (i,)) for i, (v, d) in enumerate(zip(source, done))]
+    if isinstance(source, dict):
+        return {k: _rerender(renderer, v, done[k], path + (k,)) for k, v in source.items()}
+    return done
 
 
 def _bullet_lines(rendered: str) -> list[tuple[int, str]]:
@@ -96,13 +110,24 @@ def render_slides(spec_file: SpecFile, ctx: DeckContext, rubric: Rubric) -> tupl
     renderer = Renderer(spec_file, ctx.values, filters=deck_filters(ctx.currency))
     text = _render_tree(renderer, spec.text, ("text",))
     renderer.values = {**ctx.values, "text": text, "reference_pages": _reference_list(ctx, text)}
-    slides = []
+    kept = []
     for i, s in enumerate(spec.slides):
-        base = ("slides", i)
         if s.when is not None:
-            keep = renderer.render("{{ (" + s.when + ") and 'yes' or '' }}", base + ("when",))
+            keep = renderer.render("{{ (" + s.when + ") and 'yes' or '' }}", ("slides", i, "when"))
             if not keep:
                 continue
+        kept.append(i)
+    # every slide's number is known before any text is rendered, so a note can point to a backup slide
+    numbers = {spec.slides[i].id: n for n, i in enumerate(kept, start=1)}
+    renderer.values["slide_no"] = numbers
+    if numbers != ctx.values.get("slide_no"):
+        text = _rerender(renderer, spec.text, text, ("text",))  # texts that name slide numbers, again
+        renderer.values["text"] = text
+    questions = numbers.get("questions")
+    slides = []
+    for i in kept:
+        s = spec.slides[i]
+        base = ("slides", i)
         if s.layout not in spec.layouts:
             raise TemplateError(f"{spec_file.path}, line {spec_file.line_of(base + ('layout',))}: slide {s.id!r} uses "
                                 f"layout {s.layout!r}; the spec's layouts are {', '.join(spec.layouts)}")
@@ -118,12 +143,18 @@ def render_slides(spec_file: SpecFile, ctx: DeckContext, rubric: Rubric) -> tupl
             textfit.clean(" ".join(p.split())) for p in notes.split("\n\n") if p.strip())
         table = renderer.render(s.table, base + ("table",)).strip() if s.table else None
         chart = renderer.render(s.chart, base + ("chart",)).strip() if s.chart else None
+        diagram = None
+        if chart and chart in ctx.diagrams:
+            chart, diagram = None, chart
+        number = numbers[s.id]
         slides.append(RenderedSlide(
             id=s.id, layout=spec.layouts[s.layout], title=textfit.clean(renderer.render(s.title, base + ("title",))),
             subtitle=textfit.clean(renderer.render(s.subtitle, base + ("subtitle",))) if s.subtitle else "",
             bullets=textfit.limit_bullets(bullets), table=table or None, chart=chart or None,
             notes=notes, maps_to=maps_to_line(s.maps_to, rubric) if s.maps_to else "",
-            arrange=getattr(s, "arrange", "side")))
+            arrange=getattr(s, "arrange", "side"), diagram=diagram,
+            backup=s.id.startswith("backup") or (questions is not None and number > questions),
+            talk=questions is not None and number <= questions and not s.id.startswith("backup")))
     return slides, text
 
 
@@ -141,11 +172,17 @@ def special_table(key: str, ctx: DeckContext, text: dict, rubric: Rubric) -> Tab
             rows.append([f"{code} ({crit.band})", "; ".join(crit.evidence), examples.get(code, "")])
         return Table(["Criterion", "What the evidence looks like", "Example from this case"], rows, [0.8, 2.2, 2.0])
     if key == "marking_grid":
-        rows = [[f"{c.code} ({c.band})", c.summary, "", ""] for c in rubric.criteria.values()]
+        # the spec's own faithful summaries (text.criteria) where it gives them, else the rubric's
+        own = text.get("criteria", {}) if isinstance(text.get("criteria", {}), dict) else {}
+        rows = [[f"{c.code} ({c.band})", str(own.get(c.code) or c.summary), "", ""] for c in rubric.criteria.values()]
         return Table(["Criterion", "What it asks", "Met?", "Slides / comment"], rows, [1.0, 5.0, 0.5, 1.6])
     if key == "outcomes":
         rows = [[o.code, o.title, ", ".join(c.code for c in rubric.criteria_for(o.code))] for o in rubric.outcomes.values()]
         return Table(["Outcome", "In plain words", "Criteria"], rows, [1.0, 3.2, 1.2])
+    half = None
+    for suffix in ("_first", "_more"):
+        if key.endswith(suffix) and key[: -len(suffix)] in text.get("tables", {}):
+            key, half = key[: -len(suffix)], suffix
     if key in text.get("tables", {}):
         spec = text["tables"][key]
         if not isinstance(spec, dict) or not isinstance(spec.get("header"), list) \
@@ -160,5 +197,8 @@ def special_table(key: str, ctx: DeckContext, text: dict, rubric: Rubric) -> Tab
         widths = spec.get("widths")
         if widths is not None and (not isinstance(widths, list) or len(widths) != len(header)):
             raise TemplateError(f"text.tables.{key}: widths needs one number per column ({len(header)})")
+        if half is not None:  # KEY_first and KEY_more: the table's rows in two halves, for two slides
+            middle = (len(rows) + 1) // 2
+            rows = rows[:middle] if half == "_first" else rows[middle:]
         return Table(header, rows, widths)
     return None

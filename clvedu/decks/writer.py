@@ -19,8 +19,10 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from clvedu.charts.pptx import add_chart
+from clvedu.decks import accessibility
 from clvedu.decks import text as textfit
 from clvedu.decks.context import DeckContext, Table
+from clvedu.decks.diagrams import draw as draw_diagram
 from clvedu.decks.render import RenderedSlide
 from clvedu.decks.templating import TemplateError
 from clvedu.errors import UserError
@@ -42,6 +44,11 @@ TABLE_TEXT_WIDTH = 0.88
 runs wider in LibreOffice and PowerPoint than the plain-text estimate, and a row that wraps once more than
 estimated pushes the table over the footer."""
 
+TALK_BODY_PT = 18
+"""Smallest body text on a spoken slide (bullets and table cells); backup slides, read up close, may go smaller."""
+TALK_TABLE_SIZES = (20, 19, 18)
+OTHER_TABLE_SIZES = (16, 15, 14, 13, 12, 11, 10)
+
 BODY_PLACEHOLDERS = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.SUBTITLE)
 TITLE_PLACEHOLDERS = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
 
@@ -51,8 +58,10 @@ TITLE_PLACEHOLDERS = (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
 class DeckWriter:
     """Places rendered slides on a presentation (the default design, or a tutor's template)."""
 
-    def __init__(self, template: str | os.PathLike | None, layouts_needed: dict[str, str]):
+    def __init__(self, template: str | os.PathLike | None, layouts_needed: dict[str, str], *,
+                 kind: str | None = None):
         self.house_style = template is None
+        self.kind = kind  # the deck kind (exemplar, briefing...), named in the file's title
         if template is not None:
             self.prs = open_presentation(template, f"--template {template}")  # zip sizes checked first
         else:
@@ -108,6 +117,7 @@ class DeckWriter:
         shape.line.fill.background()
         shape.shadow.inherit = False
         self._to_back(slide, shape)
+        accessibility.mark_decorative(shape)  # bands, rules and backgrounds: screen readers skip them
         return shape
 
     def _placeholder(self, slide, kinds):
@@ -125,7 +135,7 @@ class DeckWriter:
             para.level = level
             run = para.add_run()
             run.text = text
-            run.font.size = Pt(size - 2 * level)
+            run.font.size = Pt(max(size - 2 * level, min(size, smallest)))
             if color is not None:
                 run.font.color.rgb = color
             para.space_after = Pt(size * 0.35)
@@ -163,7 +173,7 @@ class DeckWriter:
         if is_title_slide:
             if body is not None:
                 paragraphs = [(0, line) for line in s.subtitle.splitlines() if line.strip()] + [(0, t) for _, t in s.bullets]
-                self._fill_text(body.text_frame, paragraphs, body.width, body.height, largest=22, smallest=14,
+                self._fill_text(body.text_frame, paragraphs, body.width, body.height, largest=22, smallest=TALK_BODY_PT,
                                 color=RGBColor(0xDD, 0xE6, 0xF0) if self.house_style else None, bullets=False)
                 for para in body.text_frame.paragraphs:
                     para.alignment = PP_ALIGN.LEFT
@@ -171,6 +181,7 @@ class DeckWriter:
             self._content(slide, s, body, ctx, special_table)
             if self.house_style:
                 box = slide.shapes.add_textbox(MARGIN, height - FOOTER, width - 2 * MARGIN, FOOTER - Inches(0.1))
+                accessibility.mark_footer(box)  # read last
                 box.text_frame.text = f"{textfit.clean(footer)}   ·   {number}"
                 p = box.text_frame.paragraphs[0]
                 p.alignment = PP_ALIGN.RIGHT
@@ -197,6 +208,10 @@ class DeckWriter:
             if s.chart not in ctx.charts:
                 raise TemplateError(f"slide {s.id!r}: no chart {s.chart!r}; charts: {', '.join(ctx.charts)}")
             visuals += [("chart", spec) for spec in ctx.charts[s.chart]]
+        if getattr(s, "diagram", None):
+            visuals.append(("diagram", ctx.diagrams[s.diagram]))
+        talk = getattr(s, "talk", False)
+        smallest = TALK_BODY_PT if talk else 14  # spoken slides of a talk are read from the back of a room
 
         if not visuals:
             text_box = (left, top, area_w, area_h)
@@ -204,8 +219,9 @@ class DeckWriter:
         elif not s.bullets:
             text_box, visual_box = None, (left, top, area_w, area_h)
         elif s.arrange == "stack" or len(visuals) > 1:
-            lines = sum(textfit.lines_needed(t, Emu(area_w).pt - 18, 18) for _, t in s.bullets)
-            text_h = min(int(area_h * 0.45), Pt(18 * 1.2 * lines + 18 * 0.35 * len(s.bullets) + 14))
+            size = smallest if talk else 18
+            lines = sum(textfit.lines_needed(t, (Emu(area_w).pt - 18) * TABLE_TEXT_WIDTH, size) for _, t in s.bullets)
+            text_h = min(int(area_h * 0.45), Pt(size * 1.2 * lines + size * 0.35 * len(s.bullets) + 14))
             text_box = (left, top, area_w, text_h)
             visual_box = (left, top + text_h + Inches(0.1), area_w, area_h - text_h - Inches(0.1))
         else:
@@ -219,7 +235,8 @@ class DeckWriter:
                 body = slide.shapes.add_textbox(*text_box)
             else:
                 body.left, body.top, body.width, body.height = text_box
-            self._fill_text(body.text_frame, s.bullets, text_box[2], text_box[3], largest=24 if not visuals else 20)
+            self._fill_text(body.text_frame, s.bullets, text_box[2], text_box[3],
+                            largest=max(smallest, 24 if not visuals else 20), smallest=smallest)
         elif body is not None:
             body._element.getparent().remove(body._element)  # an empty placeholder would show its prompt text
 
@@ -230,19 +247,21 @@ class DeckWriter:
             for i, (kind, item) in enumerate(visuals):
                 x = vl + i * (each + GAP)
                 if kind == "table":
-                    self._table(slide, item, x, vt, each, vh)
+                    self._table(slide, item, x, vt, each, vh, sizes=TALK_TABLE_SIZES if talk else OTHER_TABLE_SIZES)
+                elif kind == "diagram":
+                    draw_diagram(slide.shapes, item, x, vt, each, vh)
                 else:
                     add_chart(slide.shapes, item, x, vt, each, vh, colors=ctx.colors or None, font_size=12)
 
-    def _table(self, slide, table: Table, left, top, width, max_height) -> None:
+    def _table(self, slide, table: Table, left, top, width, max_height, sizes=(16, 15, 14, 13, 12, 11, 10)) -> None:
         cols = len(table.header)
         weights = table.widths or [1.0] * cols
         total = sum(weights)
         col_w = [int(width * w / total) for w in weights]
         cells = [table.header] + table.rows
         note_h = Inches(0.4) if table.note else 0
-        chosen, heights = 10, []
-        for size in (16, 15, 14, 13, 12, 11, 10):
+        chosen, heights = sizes[-1], []
+        for size in sizes:
             heights = [max(textfit.lines_needed(str(c), (Emu(w).pt - 12) * TABLE_TEXT_WIDTH, size)
                            for c, w in zip(row, col_w))
                        * size * 1.2 + 8 for row in cells]
@@ -278,4 +297,5 @@ class DeckWriter:
             box.text_frame.paragraphs[0].runs[0].font.color.rgb = GREY
 
     def save(self, path: Path) -> None:
+        accessibility.make_accessible(self.prs, kind=self.kind)  # reading order, language, title, notes pages
         self.prs.save(str(path))
