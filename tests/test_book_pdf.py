@@ -57,7 +57,8 @@ def _toc_files() -> list[str]:
 
 def _words(text: str) -> str:
     """Text as a run of lower-case words: PDF text breaks lines and uses ligatures (ﬁ) and curly quotes."""
-    text = text.replace("ﬁ", "fi").replace("ﬂ", "fl").replace("’", "'").replace("‘", "'")
+    for ligature, letters in {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "’": "'", "‘": "'"}.items():
+        text = text.replace(ligature, letters)
     return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
 
 

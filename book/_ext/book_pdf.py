@@ -115,7 +115,7 @@ def _contents_html(title: str, entries: list[Entry], css_href: str) -> str:
     return f"""<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{html_text.escape(title)}</title>
 <link rel="stylesheet" href="{css_href}">
 <style>
- body {{ font-family: system-ui, "DejaVu Sans", sans-serif; color: #222; }}
+ body {{ font-family: system-ui, "DejaVu Sans", sans-serif; color: #222; font-variant-ligatures: none; }}
  h1 {{ font-size: 24pt; margin: 0 0 3mm; }}
  .sub {{ color: #444; margin-bottom: 8mm; }}
  h2 {{ font-size: 15pt; margin: 0 0 3mm; }}

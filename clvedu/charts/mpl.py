@@ -44,7 +44,7 @@ MAX_TICKS = 5
 
 TITLE_CHARS = 44
 """Titles longer than this are wrapped onto a second line (a title starts at the figure's left edge)."""
-NOTE_CHARS = 52
+NOTE_CHARS = 56
 CATEGORY_CHARS = 18
 """Category names longer than this (drivers, techniques, segments) are wrapped."""
 
@@ -99,14 +99,51 @@ def _legend_below(ax, ncol: int):
                      borderaxespad=below_pt / LEGEND_SIZE + 0.4, ncol=ncol)
 
 
+def _chars(inches: float, size: float) -> int:
+    """About how many characters of ``size`` points fit in ``inches`` (DejaVu Sans averages about 0.55 em)."""
+    return max(12, int(inches * 72 / (size * 0.55)))
+
+
+def _fit_texts(ax, spec: ChartSpec) -> None:
+    """Wrap the title to the width from the axis's left edge to the figure's right edge, the x label to the
+    axis's width and the y label to its height, so that no text runs past the figure or into another."""
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    box = ax.get_position()
+    ax.set_title(_wrap(spec.title, min(TITLE_CHARS, _chars((1 - box.x0) * width - 0.1, TITLE_SIZE))),
+                 fontsize=TITLE_SIZE, loc="left")
+    ax.set_xlabel(_wrap(spec.x_label, _chars(box.width * width, LABEL_SIZE)), fontsize=LABEL_SIZE)
+    ax.set_ylabel(_wrap(spec.y_label, _chars(box.height * height, LABEL_SIZE)), fontsize=LABEL_SIZE)
+
+
+def _legend_columns(names: list[str], width: float) -> int:
+    """As many legend columns as fit across the figure (each entry: a 2 em handle, its name, 1 em of space)."""
+    longest = max((len(n) for n in names), default=1)
+    per_column = (longest * 0.58 + 3) * LEGEND_SIZE / 72
+    return max(1, min(len(names), int(width * 0.95 // per_column)))
+
+
+def _height(spec: ChartSpec) -> float:
+    """A figure height that leaves the plot its room: more for many horizontal bars (two-line names), a
+    legend of several rows, a note or a long title."""
+    names = [s.name for s in spec.series]
+    legend_rows = 0
+    if spec.kind == "tornado" or len(names) > 1:
+        legend_rows = -(-len(names) // _legend_columns(names, WIDTH))
+    note_lines = len(textwrap.wrap(spec.note, NOTE_CHARS)) if spec.note else 0
+    title_lines = len(textwrap.wrap(spec.title, TITLE_CHARS - 10))  # the axis starts right of the y labels
+    bars = len(spec.categories) if spec.kind in ("barh", "tornado") else 0
+    return (max(HEIGHT, 1.9 + 0.5 * bars) + 0.3 * max(0, legend_rows - 1) + 0.25 * note_lines
+            + 0.3 * max(0, title_lines - 1))
+
+
 def draw(spec: ChartSpec, ax=None, *, colors: list[str] | None = None):
     """Render ``spec`` on ``ax`` (a new figure of the book's size if None) and return the figure.
 
     The figure keeps ``spec.alt`` (see :func:`figure_alt`)."""
     colors = list(colors or PALETTE)
     if ax is None:
-        rows = len(spec.categories) if spec.kind in ("barh", "tornado") else 0
-        fig, ax = subplots(height=max(HEIGHT, 1.9 + 0.5 * rows))  # room for two-line names of many bars
+        fig, ax = subplots(height=_height(spec))
     else:
         fig = ax.figure
     fmt = FuncFormatter(lambda v, _pos: spec.format(v))
@@ -165,21 +202,21 @@ def draw(spec: ChartSpec, ax=None, *, colors: list[str] | None = None):
     ax.tick_params(labelsize=TICK_SIZE)
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x" if spec.kind in ("barh", "tornado") else "y", alpha=0.3)
-    legend = None
-    if spec.kind == "tornado" or len(spec.series) > 1:
-        # below the axis: inside, a legend would sit on the data (the shortest bars, a line's end)
-        legend = _legend_below(ax, ncol=2 if len(spec.series) <= 4 else 3)
     bottom = 0.0
     if spec.note:  # under everything else, with room kept for it
         note = _wrap(spec.note, NOTE_CHARS)
         bottom = ((note.count("\n") + 1) * NOTE_SIZE * 1.3 / 72 + 0.08) / fig.get_figheight()
         fig.text(0.01, 0.01, note, fontsize=NOTE_SIZE, color="#555555", va="bottom")
     fig.tight_layout(rect=(0, bottom, 1, 1))
+    _fit_texts(ax, spec)  # now that the axis has its size: title and axis labels wrapped to fit it
+    legend = None
+    if spec.kind == "tornado" or len(spec.series) > 1:
+        # below the axis: inside, a legend would sit on the data (the shortest bars, a line's end)
+        legend = _legend_below(ax, ncol=_legend_columns([s.name for s in spec.series], fig.get_figwidth()))
+    fig.tight_layout(rect=(0, bottom, 1, 1))
     box = ax.get_position()
-    if box.width > 0.6:  # a chart as wide as the figure: title and legend placed on the figure, not the axis
-        ax.set_title(ax.get_title(loc="left"), fontsize=TITLE_SIZE, loc="left", x=(0.02 - box.x0) / box.width)
-        if legend is not None:
-            legend.set_bbox_to_anchor(((0.5 - box.x0) / box.width, 0.0), transform=ax.transAxes)
+    if legend is not None and box.width > 0.6:  # a chart as wide as the figure: legend centred on the figure
+        legend.set_bbox_to_anchor(((0.5 - box.x0) / box.width, 0.0), transform=ax.transAxes)
     setattr(fig, _ALT, [*getattr(fig, _ALT, []), spec.alt])
     _announce_alt_to_ipython()
     return fig

@@ -71,6 +71,9 @@ MAX_KEY_BYTES = 20_000_000
 MAX_KEY_STUDENTS = 5_000
 MIN_OTHER_FIGURES = 2
 """Fewest figures of another student's key that must appear before the report names that student."""
+MIN_WHOLE_FIGURES = 4
+"""Without a precise form (cents, two-decimal percentages), this many of another student's figures must appear in
+whole currency units: decks round CLVs for speech, so a copied deck may show no cents at all."""
 MAX_NAMED = 5
 """Most other students named for one deck (ties beyond are counted, not listed)."""
 ID_COLUMN = "student_id"
@@ -348,9 +351,8 @@ def match_answers(forms: set[Form], key: AnswerKey, student: str | None, note: s
     """Which of ``student``'s figures appear among ``forms``, and whose figures appear instead.
 
     Another student S is named when (1) a larger share of S's figures appears than of ``student``'s own,
-    (2) of S's figures that differ from every figure of ``student``'s key in some form, at least half
-    (and at least :data:`MIN_OTHER_FIGURES`) appear in such a form, and (3) one of those forms is precise
-    (:data:`PRECISE_FORMS`). Of the students who pass, those with the largest share are named (several when
+    (2) at least :data:`MIN_OTHER_FIGURES` of S's figures appear in a form ``student``'s key lacks, and (3) one of those forms is precise
+    (:data:`PRECISE_FORMS`) or at least :data:`MIN_WHOLE_FIGURES` appear. Of the students who pass, those with the largest share are named (several when
     they tie: their variants show the same numbers). ``student=None`` (a deck matching no id) names whose
     figures the deck shows.
     """
@@ -375,12 +377,9 @@ def match_answers(forms: set[Form], key: AnswerKey, student: str | None, note: s
                     precise.add(s)
     candidates = []
     for s, distinct_found in hits.items():
-        if len(distinct_found) < MIN_OTHER_FIGURES or s not in precise:
+        if len(distinct_found) < MIN_OTHER_FIGURES or (s not in precise and len(distinct_found) < MIN_WHOLE_FIGURES):
             continue
         theirs = key.students[s]
-        distinct = sum(1 for f in theirs.figures if f.forms - own_forms)
-        if 2 * len(distinct_found) < distinct:
-            continue
         shown = sum(1 for f in theirs.figures if f.forms & forms)
         share = shown / len(theirs.figures)
         if share > own_share:
