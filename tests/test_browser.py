@@ -2,7 +2,8 @@
 
 Checks, per page: it has content, no console errors, no failed or 4xx/5xx requests, no broken images,
 and every internal link points at a file that exists. The search page must find "churn". Screenshots of
-the introduction and the case chapter are saved to ``test-artifacts/`` for people to look at.
+the introduction and the case chapter, at a laptop's and a phone's width, are saved to ``test-artifacts/`` for
+people to look at.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ def _pages(html: Path) -> list[str]:
                   if p.name not in skip and "_static" not in p.parts and "_sources" not in p.parts)
 
 
-def _open(browser, url: str, base: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def _open(browser, url: str, base: str, width: int = 1280):
+    page = browser.new_page(viewport={"width": width, "height": 900})
     problems: list[str] = []
 
     def route(r):
@@ -127,9 +128,10 @@ def test_screenshots_for_people_to_look_at(site, browser):
     if case_pages:
         wanted["case_chapter"] = str(case_pages[0].relative_to(html))
     for name, rel in wanted.items():
-        page, problems = _open(browser, base + rel, base)
-        out = ARTIFACTS / f"book_{name}.png"
-        page.screenshot(path=str(out), full_page=False)
-        page.close()
-        assert out.stat().st_size > 10_000, f"{out} looks empty"
-        assert not problems, problems
+        for width, suffix in ((1280, ""), (390, "_phone")):  # a laptop and a phone
+            page, problems = _open(browser, base + rel, base, width=width)
+            out = ARTIFACTS / f"book_{name}{suffix}.png"
+            page.screenshot(path=str(out), full_page=False)
+            page.close()
+            assert out.stat().st_size > 10_000, f"{out} looks empty"
+            assert not problems, problems

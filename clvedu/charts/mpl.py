@@ -53,10 +53,10 @@ _ALT = "_clvedu_alt_texts"
 
 def _wrap(text: str, width: int) -> str:
     """``text`` wrapped at ``width`` characters into lines of even length (no lone last word)."""
-    lines = textwrap.wrap(str(text), width)
+    lines = textwrap.wrap(str(text), width, break_long_words=False)
     if len(lines) > 1:
         for narrower in range(-(-len(str(text)) // len(lines)), width):
-            even = textwrap.wrap(str(text), narrower)
+            even = textwrap.wrap(str(text), narrower, break_long_words=False)
             if len(even) == len(lines):
                 lines = even
                 break
