@@ -281,6 +281,17 @@ def compose_yaml(text: str, where: str = "YAML", loader=None):
     return node, data
 
 
+def read_at_most(path: str | os.PathLike, limit: int) -> bytes | None:
+    """The bytes of ``path``, or None when it holds more than ``limit`` bytes (read no further than that).
+
+    One bounded read for every file a user hands the kit (case files, slide specifications, settings),
+    so a huge or endless file costs at most ``limit + 1`` bytes; OS errors propagate for the caller to word.
+    """
+    with open(path, "rb") as handle:
+        raw = handle.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
 def load_yaml(text: str, where: str = "YAML"):
     """``yaml.safe_load`` through :func:`yaml_loader`, refusing alias bombs (:func:`check_yaml_graph`)."""
     return compose_yaml(text, where)[1]

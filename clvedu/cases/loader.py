@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from clvedu.cases.model import Case
 from clvedu.cases.schema import CaseData, FieldProblems
 from clvedu.errors import UserError
-from clvedu.io import YamlTooLarge, check_yaml_graph, yaml_loader
+from clvedu.io import YamlTooLarge, check_yaml_graph, read_at_most, yaml_loader
 
 CASE_FILE = "case.yaml"
 
@@ -106,10 +106,11 @@ def read_case_text(file: Path, error=None) -> str:
     """The text of a case file, refused with one line when it is too large or not UTF-8."""
     error = error or CaseError
     try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
+        raw = read_at_most(file, MAX_FILE_BYTES)
+        if raw is None:
+            size = file.stat().st_size
             raise error([f"{file}: the file is {size:,} bytes; a case file may be at most {MAX_FILE_BYTES:,}"], unreadable=True)
-        return file.read_text(encoding="utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error([f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})"], unreadable=True) from None
     except OSError as exc:

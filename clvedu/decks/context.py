@@ -1208,17 +1208,16 @@ def load_settings(path) -> TutorSettings:
     from pathlib import Path
 
     from clvedu.errors import InvalidInput, UserError
-    from clvedu.io import load_yaml
+    from clvedu.io import load_yaml, read_at_most
 
     file = Path(path)
     try:
-        with open(file, "rb") as handle:
-            raw = handle.read(SETTINGS_BYTES + 1)
+        raw = read_at_most(file, SETTINGS_BYTES)
     except FileNotFoundError:
         raise UserError(f"--settings {file}: file not found") from None
     except OSError as exc:
         raise UserError(f"--settings {file}: cannot read it ({exc.strerror or type(exc).__name__})") from None
-    if len(raw) > SETTINGS_BYTES:
+    if raw is None:
         raise UserError(f"--settings {file}: larger than {SETTINGS_BYTES:,} bytes; a settings file is a few lines")
     try:
         data = load_yaml(raw.decode("utf-8"), str(file))

@@ -48,7 +48,7 @@ from markupsafe import EscapeFormatter, Markup
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from clvedu.errors import UserError
-from clvedu.io import compose_yaml
+from clvedu.io import compose_yaml, read_at_most
 
 def _kit_templates() -> Path:
     """The checkout's ``templates/`` when running from a source checkout (editable installs included),
@@ -583,13 +583,12 @@ class DeckSpec(BaseModel):
 def _read_bounded(path: Path, what: str, where: str) -> str:
     """The UTF-8 text of ``path`` (at most :data:`MAX_SPEC_BYTES`), or a one-line TemplateError."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_SPEC_BYTES + 1)
+        raw = read_at_most(path, MAX_SPEC_BYTES)
     except FileNotFoundError:
         raise SpecNotFound(f"{where}: {what} {path} not found") from None
     except OSError as exc:
         raise SpecNotFound(f"{where}: cannot read {what} {path}: {exc.strerror or type(exc).__name__}") from None
-    if len(raw) > MAX_SPEC_BYTES:
+    if raw is None:
         raise TemplateError(f"{where}: {what} {path} is larger than {MAX_SPEC_BYTES:,} bytes; "
                             "a slide specification or notes file is far smaller")
     try:

@@ -220,13 +220,14 @@ def load_attributes(path: str | Path) -> dict[str, TableAttributes]:
     replaces: market}``. A file that cannot be read raises :class:`~clvedu.errors.UserError`; a field that
     breaks a rule :class:`~clvedu.errors.InvalidInput`; both name the file and the field.
     """
-    from clvedu.io import load_yaml
+    from clvedu.io import load_yaml, read_at_most
 
     file = Path(path)
     try:
-        if file.stat().st_size > 1_000_000:
+        raw = read_at_most(file, 1_000_000)
+        if raw is None:
             raise UserError(f"{file}: larger than 1 MB; a synthetic.yaml lists a few attributes")
-        data = load_yaml(file.read_text(encoding="utf-8"), str(file))
+        data = load_yaml(raw.decode("utf-8"), str(file))
     except OSError as exc:
         raise UserError(f"{file}: cannot read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
