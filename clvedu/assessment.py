@@ -10,7 +10,10 @@ Three sources are joined, none typed into the guide itself:
 
     >>> from clvedu.assessment import load_criteria_map
     >>> [place.chapter for place in load_criteria_map()["D1"]]
-    ['06', '07']
+    ['06', '07', '08']
+
+A chapter is named by the start of its file name, ``book/chapters/<id>_*.md``: two digits and, for a
+chapter that follows another of the same number, one lower-case letter (``04b``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -29,16 +33,27 @@ from clvedu.io import load_yaml
 from clvedu.rubric import Rubric, load_rubric
 
 RESOURCE = "criteria_map.yaml"
-_CHAPTER_NUMBER = re.compile(r"^\d{2}$")
+_CHAPTER_NUMBER = re.compile(r"^\d{2}[a-z]?$")
 
 
 @dataclass(frozen=True)
 class BookPlace:
-    """A chapter (its two-digit number) and either the sections that teach a criterion or what to look for."""
+    """A chapter (its id: two digits and an optional letter, ``04b``) and either the sections that teach a
+    criterion or what to look for."""
 
     chapter: str
     sections: tuple[str, ...] = ()
     look_for: str = ""
+
+    @property
+    def label(self) -> str:
+        """The chapter id as a reader sees it: ``4``, ``4b``."""
+        return chapter_label(self.chapter)
+
+
+def chapter_label(chapter: str) -> str:
+    """``"04b"`` -> ``"4b"``, ``"07"`` -> ``"7"``: a chapter id without its leading zero."""
+    return chapter.lstrip("0") or "0"
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,7 @@ def parse_criteria_map(text: str, rubric: Rubric | None = None, name: str = RESO
                 raise UserError(f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: chapter, sections, look_for")
             chapter = str(entry.get("chapter", ""))
             if not _CHAPTER_NUMBER.match(chapter):
-                raise UserError(f"{where}.chapter: must be a two-digit chapter number such as \"03\"; got {entry.get('chapter')!r}")
+                raise UserError(f"{where}.chapter: must be a two-digit chapter number such as \"03\", with a letter for a chapter such as \"04b\"; got {entry.get('chapter')!r}")
             sections = entry.get("sections") or []
             if not isinstance(sections, list) or not all(isinstance(s, str) and s.strip() for s in sections):
                 raise UserError(f"{where}.sections: must be a list of section headings")
@@ -107,7 +122,8 @@ def load_criteria_map(rubric: Rubric | None = None) -> dict[str, tuple[BookPlace
 
 
 def chapter_file(book_dir: str | os.PathLike, number: str) -> Path | None:
-    """``book/chapters/NN_*.md`` for chapter ``number``, or ``None`` while the book does not include it yet.
+    """``book/chapters/<number>_*.md`` for chapter ``number`` (``"04"``, ``"04b"``), or ``None`` while the book
+    does not include it yet.
 
     A chapter counts once its file exists and ``book/_toc.yml`` lists it (a link to a page outside the
     table of contents would break the build).
@@ -147,26 +163,77 @@ def chapter_title(path: str | os.PathLike) -> str:
     raise UserError(f"{path}: the chapter has no level-one heading (# Title)")
 
 
+@dataclass(frozen=True)
+class ExemplarPage:
+    """One slide of the exemplar as a page shows it: the rendered slide (title, bullets, notes, ``maps_to``)
+    with what its keys name resolved from the deck context: the table, the chart specifications (drawn by
+    :func:`clvedu.charts.mpl.draw` on a page, by python-pptx in the deck) and the diagram."""
+
+    number: int
+    slide: Any            # clvedu.decks.render.RenderedSlide
+    table: Any = None     # clvedu.decks.context.Table
+    charts: tuple = ()    # clvedu.charts.spec.ChartSpec, one per chart on the slide
+    diagram: Any = None   # clvedu.decks.diagrams.Diagram
+
+    @property
+    def words(self) -> int:
+        from clvedu.decks.text import word_count
+
+        return word_count(self.slide.notes)
+
+
+@dataclass(frozen=True)
+class ExemplarDeck:
+    """Every slide of the exemplar (spoken and backup) and the spec's rendered texts (``text.academic``: the
+    academic sources it cites, written in the reference list's style)."""
+
+    pages: tuple[ExemplarPage, ...]
+    text: dict
+    references: tuple[str, ...]   # the reference list's entries, as the deck's References slides give them
+
+
+def exemplar_deck(case_dir: str | os.PathLike) -> ExemplarDeck:
+    """The exemplar deck for a case, rendered as the deck generator renders it (no file written): the same
+    slide texts, tables, chart specifications and diagrams as ``clvedu deck``."""
+    from clvedu.cases import load_case
+    from clvedu.decks.context import build_context
+    from clvedu.decks.render import render_slides, special_table
+    from clvedu.decks.templating import SpecFile, TemplateError, spec_path
+
+    rubric = load_rubric()
+    ctx = build_context(load_case(case_dir), rubric)
+    slides, text = render_slides(SpecFile(spec_path("exemplar")), ctx, rubric)
+    pages = []
+    for number, s in enumerate(slides, start=1):
+        table = None
+        if s.table:
+            table = ctx.tables.get(s.table) or special_table(s.table, ctx, text, rubric)
+            if table is None:
+                raise TemplateError(f"slide {s.id!r}: no table {s.table!r}; tables: {', '.join(ctx.tables)}")
+        if s.chart and s.chart not in ctx.charts:
+            raise TemplateError(f"slide {s.id!r}: no chart {s.chart!r}; charts: {', '.join(ctx.charts)}")
+        charts = tuple(ctx.charts[s.chart]) if s.chart else ()
+        diagram = ctx.diagrams.get(s.diagram) if s.diagram else None
+        pages.append(ExemplarPage(number, s, table, charts, diagram))
+    references = tuple(row[0] for key in ("references", "references_more") if key in ctx.tables
+                       for row in ctx.tables[key].rows)
+    return ExemplarDeck(tuple(pages), text, references)
+
+
 def exemplar_slides(case_dir: str | os.PathLike) -> list[ExemplarSlide]:
     """The exemplar's spoken slides for a case (up to Questions; backup slides left out), rendered as the deck
     generator renders them (no file written)."""
-    from clvedu.cases import load_case
-    from clvedu.decks.build import render_slides
-    from clvedu.decks.context import build_context
     from clvedu.decks.coverage import parse_maps_to
-    from clvedu.decks.templating import SpecFile, spec_path
-    from clvedu.decks.text import word_count
 
-    rubric = load_rubric()
-    slides, _ = render_slides(SpecFile(spec_path("exemplar")), build_context(load_case(case_dir), rubric), rubric)
-    return [ExemplarSlide(i, s.id, s.title, tuple(parse_maps_to(s.maps_to)[0]), word_count(s.notes))
-            for i, s in enumerate(slides, start=1) if not s.backup]
+    return [ExemplarSlide(p.number, p.slide.id, p.slide.title, tuple(parse_maps_to(p.slide.maps_to)[0]), p.words)
+            for p in exemplar_deck(case_dir).pages if not p.slide.backup]
 
 
 def assessment_table(book_dir: str | os.PathLike, slides: list[ExemplarSlide]) -> pd.DataFrame:
     """One row per criterion, in rubric order: code, band, outcomes, summary, places, slides.
 
-    ``places`` is a list of dicts (chapter, file or None, title or None, sections, look_for);
+    ``places`` is a list of dicts (chapter id, label as a reader sees it such as ``4b``, file or None, title or
+    None, sections, look_for);
     ``slides`` the exemplar slides that claim the criterion.
     """
     rubric = load_rubric()
@@ -176,7 +243,7 @@ def assessment_table(book_dir: str | os.PathLike, slides: list[ExemplarSlide]) -
         places = []
         for place in cmap[code]:
             path = chapter_file(book_dir, place.chapter)
-            places.append({"chapter": place.chapter, "file": path,
+            places.append({"chapter": place.chapter, "label": place.label, "file": path,
                            "title": chapter_title(path) if path else None,
                            "sections": place.sections, "look_for": place.look_for})
         rows.append({"code": code, "band": crit.band, "outcomes": list(crit.outcomes), "summary": crit.summary,

@@ -141,12 +141,12 @@ def lever_verdict(analysis) -> str:
     robust = {c.id: len({r[0] for r in rankings[c.id].values()}) == 1 for c in companies}
     tops = {c.strongest_lever.lever for c in companies}
     if len(tops) == 1 and all(robust.values()) and len(companies) > 1:
-        return (f"For {'both' if len(companies) == 2 else 'all'} services the most valuable of the three is "
+        return (f"For {'both' if len(companies) == 2 else 'all'} companies the most valuable of the three is "
                 f"{lever_phrase(companies[0].strongest_lever, analysis.noun)}, in every scenario.")
     parts = []
     for c in companies:
-        where = "in every scenario" if robust[c.id] else "at base, though not in every scenario"
-        parts.append(f"For {c.name} the most valuable at base is {lever_phrase(c.strongest_lever, c.noun)}, {where}.")
+        where = "in every scenario" if robust[c.id] else "in the base case, though not in every scenario"
+        parts.append(f"For {c.name} the most valuable is {lever_phrase(c.strongest_lever, c.noun)}, {where}.")
     return " ".join(parts)
 
 
@@ -394,12 +394,14 @@ def balance_sentence(analysis) -> str:
     if not ratios:
         return f"No company pays to win a {noun}, so there is no ratio to compare."
     order = sorted(ratios, key=ratios.get, reverse=True)
+    one = _money(1, analysis.currency).removesuffix(".00")  # "$1", "£1": the ratio is money back per unit spent
     shown = join_words(f"{_money(ratios[n], analysis.currency)} at {n}" for n in order)
     if len(order) == 1:
-        return f"Each dollar spent winning a {noun} brings back {shown} of discounted margin."
+        return f"Every {one} spent winning a {noun} brings back {shown} of discounted margin."
     if direction(ratios[order[0]], ratios[order[1]]) == "the same":
-        return f"Each dollar spent winning a {noun} brings back the same discounted margin: {shown}."
-    return f"{order[0]} gets more discounted margin back for each dollar spent winning a {noun} ({shown})."
+        return f"Every {one} spent winning a {noun} brings back the same discounted margin: {shown}."
+    return (f"{order[0]} gets more discounted margin back for every {one} spent winning a {noun} "
+            f"({shown} per {one}).")
 
 
 def step_table(company) -> str:

@@ -90,3 +90,82 @@ def test_an_all_annual_case_has_no_mixed_period_mistake(tmp_path):
     (tmp_path / "case.yaml").write_text(yaml.safe_dump(data))
     analysis = analyse_case(load_case(tmp_path))
     assert analysis.mistake is None
+
+
+# --- one customer group, the ecosystem of a Prime member, the contract margin identity ---------------------
+
+@pytest.fixture(scope="module")
+def adp():
+    return analyse_case(load_case(ROOT / "case_studies" / "adp_vs_paychex"))
+
+
+def test_each_company_analysis_states_its_customer_group_and_borrowed_inputs(netflix):
+    prime = netflix.company("prime_video")
+    assert prime.group == netflix.case.companies["prime_video"].customer_group
+    assert [fid for fid, _ in prime.borrowed] == ["churn"]
+    # the borrowed churn is shown as an assumption, with its derivation and whose figure it is
+    line = next(ln for ln in prime.input_lines if ln.figure_id == "churn")
+    assert line.basis.kind == "assumption" and line.basis.letter == "A"
+    assert "renewal_first_year" in line.basis.derivation and "Prime" in line.basis.borrowed
+    assert "Chapter" not in line.basis.text
+    assert netflix.company("netflix").borrowed == ()
+
+
+def test_prime_video_churn_range_runs_to_standalone_streaming_churn(netflix):
+    case = netflix.case
+    prime = netflix.company("prime_video")
+    d = (1 + case.figure("shared", "discount_rate").bound("high")) ** (1 / 12) - 1
+    # pessimistic: every input at its CLV-lowering end, churn at the average US streaming service's
+    churn = case.figure("shared", "industry_churn_2021").value
+    m = case.figure("prime_video", "standalone_price").value * case.figure("prime_video", "contribution_margin").low
+    ac = case.figure("prime_video", "acquisition_cost").high
+    assert prime.clv.low == pytest.approx(gl(m, 1 - churn, d, ac), rel=1e-9)
+
+
+def test_ecosystem_values_a_prime_member_with_the_retail_margin(netflix):
+    from clvedu.analysis.ecosystem import ecosystem_value
+
+    case = netflix.case
+    eco = ecosystem_value(case, netflix.company("prime_video"))
+    f = case.companies["prime_video"].figures
+    assert eco.group == f["spend_member"].group == "US Prime members"
+    retail = f["retail_margin"]
+    assert retail.kind == "assumption" and retail.reason
+    # the retail margin, not the video margin, is applied to the spending gap
+    assert eco.retail_margin.base == retail.value != f["contribution_margin"].value
+    gap = f["spend_member"].value - f["spend_non_member"].value
+    assert eco.extra_margin_per_year == pytest.approx(gap * retail.value)
+    # over a new member's life: first-year renewal, then the renewal of longer-standing members, yearly discount
+    r1, r2 = f["renewal_first_year"].value, f["renewal_after_first_year"].value
+    d = case.figure("shared", "discount_rate").value
+    by_hand = sum(gap * retail.value * r1 * r2 ** (t - 1) / (1 + d) ** t for t in range(1, 2000))
+    assert eco.member_value.base == pytest.approx(by_hand, rel=1e-9)
+    assert eco.member_value.low == pytest.approx(by_hand * retail.low / retail.value, rel=1e-9)
+    assert eco.member_value.high == pytest.approx(by_hand * retail.high / retail.value, rel=1e-9)
+    assert set(eco.member_sources) >= {f["spend_member"].source, f["renewal_first_year"].source}
+
+
+def test_contract_margin_m_is_gross_and_retention_cost_a_separate_term(adp):
+    case = adp.case
+    for cid in ("adp", "paychex"):
+        c = adp.company(cid)
+        seats, price = case.figure(cid, "seats").value, case.figure(cid, "price_per_seat").value
+        q, cost = case.figure(cid, "contribution_margin").value, case.figure(cid, "retention_cost").value
+        r, g = c.retention, case.figure(cid, "seat_growth").value
+        d = case.figure("shared", "discount_rate").value
+        ac = case.figure(cid, "acquisition_cost").value
+        m = seats * price * 12 * q              # gross contribution per client-year
+        assert c.gross_margin == pytest.approx(m)
+        assert c.net_margin == pytest.approx(m - cost)
+        assert c.retention_cost == pytest.approx(cost)
+        # contract timing: the first term is paid by every client won; the cost does not grow
+        by_hand = m / (1 + d - r * (1 + g)) - cost / (1 + d - r) - ac
+        assert c.clv.base == pytest.approx(by_hand, rel=1e-12)
+        assert c.value_of_margin - c.value_of_retention_cost - ac == pytest.approx(by_hand, rel=1e-12)
+        # the net margin times the growing multiple is not the CLV: m in a table must be the gross figure
+        assert abs(c.net_margin * c.multiple - ac - c.clv.base) > 1.0
+        # the worked steps show m gross, then the retention cost as its own line
+        labels = [s.label for s in c.steps]
+        margin_step = next(s for s in c.steps if s.label.startswith("Margin per"))
+        assert margin_step.value == pytest.approx(m)
+        assert labels.index("Retention cost") == labels.index(margin_step.label) + 1

@@ -88,7 +88,7 @@ def test_every_assumption_has_a_reason_and_derived_figures_trace_to_sources(real
     assert set(table["kind"]) == {"assumption", "derived"}
     assert (table["reason"].str.len() > 20).all()
     derived = table[table.kind == "derived"].set_index(["company_id", "id"])
-    assert derived.loc[("prime_video", "churn"), "source"] == "cirp-2021"
+    assert derived.loc[("prime_video", "churn"), "source"] == "cirp-2021, antenna-churn-2021"  # renewal, then the streaming end
     assert derived.loc[("netflix", "arpu"), "source"] == "nflx-10k-2023"
     assert "renewal_first_year" in derived.loc[("prime_video", "churn"), "derivation"]
 
@@ -105,8 +105,14 @@ def test_prime_churn_is_derived_from_the_93_percent_first_year_renewal(real):
     assert churn.kind == "derived"
     assert churn.per == "month"
     assert churn.value == pytest.approx(1 - 0.93 ** (1 / 12), rel=1e-12)
-    # its pessimistic end is CIRP's 2016 91% renewal, its optimistic end the 98% of longer-standing members
-    assert churn.high == pytest.approx(1 - 0.91 ** (1 / 12), rel=1e-12)
+    # borrowed from Prime members, so it is shown as an assumption and names whose figure it is
+    assert churn.is_assumption and "Prime" in churn.borrowed
+    # its pessimistic end is the average US streaming service's monthly churn (standalone subscribers leave
+    # more often than Prime members), read back from the yearly retention it implies; its optimistic end the
+    # 98% renewal of longer-standing Prime members
+    industry = real.figure("shared", "industry_churn_2021").value
+    assert churn.high == pytest.approx(industry, rel=1e-12)
+    assert churn.high > 1 - 0.91 ** (1 / 12)
     assert churn.low == pytest.approx(1 - 0.98 ** (1 / 12), rel=1e-12)
     # twelve months at this churn give back the annual renewal
     assert (1 - churn.value) ** 12 == pytest.approx(0.93, rel=1e-12)
@@ -391,3 +397,116 @@ def test_tables_are_tidy(mini):
     assert len(assumptions) == kinds.count("assumption") + kinds.count("derived")
     row = assumptions.set_index(["company_id", "id"]).loc[("tunely", "acquisition_cost")]
     assert math.isnan(row["low"]) and row["value"] == 25
+
+
+# --- one customer group per company, borrowed figures, segments ---------------------------------------
+
+SHIPPED = sorted(p for p in (ROOT / "case_studies").iterdir() if (p / "case.yaml").is_file())
+
+
+@pytest.mark.parametrize("folder", SHIPPED, ids=lambda p: p.name)
+def test_every_clv_input_describes_its_company_customer_group_or_says_what_it_borrows(folder):
+    from clvedu.cases.checks import figure_group
+
+    case = load_case(folder)
+    for cid, company in case.companies.items():
+        assert company.customer_group, f"{folder.name}: {cid} states no customer group"
+        for owner, fid in case.clv_figures(cid):
+            if owner == "shared":
+                continue
+            measured = figure_group(case, cid, fid)
+            fig = case.figure(cid, fid)
+            assert measured in (None, company.customer_group) or fig.borrowed, (cid, fid, measured)
+
+
+def test_prime_video_inputs_are_for_a_paying_viewer_and_only_churn_is_borrowed(real):
+    from clvedu.cases.checks import figure_group
+
+    group = real.companies["prime_video"].customer_group
+    assert "Prime Video viewer" in group and "standalone price" in group
+    borrowed = [fid for owner, fid in real.clv_figures("prime_video") if real.figure(owner, fid).borrowed]
+    assert borrowed == ["churn"]
+    # the churn is computed from new Prime members' renewal: another group, hence borrowed
+    assert figure_group(real, "prime_video", "churn") == real.figure("prime_video", "renewal_first_year").group
+    assert figure_group(real, "prime_video", "churn") != group
+    # the revenue is the standalone price: the viewer's own group
+    assert figure_group(real, "prime_video", "arpu") is None
+
+
+def real_data() -> dict:
+    return yaml.safe_load((REAL / "case.yaml").read_text())
+
+
+def test_a_clv_input_computed_from_another_group_must_say_it_is_borrowed(tmp_path):
+    data = real_data()
+    del data["companies"]["prime_video"]["figures"]["churn"]["borrowed"]
+    line = only_problem(write_case(tmp_path / "c", data), "companies.prime_video.figures.churn", "new US Prime members")
+    assert "borrowed" in line
+
+
+def test_a_borrowed_figure_needs_the_company_customer_group(tmp_path):
+    data = real_data()
+    del data["companies"]["prime_video"]["customer_group"]
+    only_problem(write_case(tmp_path / "c", data), "companies.prime_video.figures.churn.borrowed", "customer_group")
+
+
+def test_a_reported_figure_cannot_be_borrowed(tmp_path):
+    data = real_data()
+    data["companies"]["prime_video"]["figures"]["standalone_price"]["borrowed"] = "someone else's price"
+    only_problem(write_case(tmp_path / "c", data), "companies.prime_video.figures.standalone_price.borrowed",
+                 "reported figure")
+
+
+def test_ends_from_must_name_known_figures(tmp_path):
+    data = real_data()
+    data["companies"]["prime_video"]["figures"]["churn"]["derive"]["ends_from"] = ["renewal_after_first_year", "nope"]
+    only_problem(write_case(tmp_path / "c", data), "companies.prime_video.figures.churn.derive.ends_from.1", "'nope'")
+
+
+def _segments(share_a=0.6, share_b=0.4, source=None):
+    value = {"value": 10.0, "per": "month", "kind": "reported", "source": source} if source else \
+        {"value": 10.0, "per": "month", "kind": "assumption", "reason": "illustrative"}
+    return [{"name": "A", "customer_share": {"value": share_a, "kind": "assumption", "reason": "illustrative"},
+             "revenue": value},
+            {"name": "B", "customer_share": {"value": share_b, "kind": "assumption", "reason": "illustrative"},
+             "revenue": {"value": 20.0, "per": "month", "kind": "assumption", "reason": "illustrative"},
+             "churn": {"value": 0.03, "per": "month", "kind": "assumption", "reason": "illustrative"}}]
+
+
+def test_segments_load_and_their_shares_must_cover_every_customer(tmp_path):
+    data = real_data()
+    data["companies"]["netflix"]["segments"] = _segments()
+    case = load_case(write_case(tmp_path / "ok", data))
+    assert [s.name for s in case.companies["netflix"].segments] == ["A", "B"]
+    data["companies"]["netflix"]["segments"] = _segments(0.6, 0.2)
+    only_problem(write_case(tmp_path / "bad", data), "companies.netflix.segments", "add up to 0.800")
+
+
+def test_segment_numbers_need_evidence_and_known_sources(tmp_path):
+    data = real_data()
+    segs = _segments()
+    del segs[0]["customer_share"]["reason"]
+    data["companies"]["netflix"]["segments"] = segs
+    only_problem(write_case(tmp_path / "a", data), "companies.netflix.segments.0.customer_share.reason", "why")
+    data["companies"]["netflix"]["segments"] = _segments(source="no-such-source")
+    only_problem(write_case(tmp_path / "b", data), "companies.netflix.segments.0.revenue.source", "unknown source")
+    segs = _segments()
+    del segs[1]["churn"]["per"]
+    data["companies"]["netflix"]["segments"] = segs
+    only_problem(write_case(tmp_path / "c", data), "companies.netflix.segments.1.churn.per", "period")
+
+
+def test_primary_sources_are_preferred_with_the_reprint_kept_as_reported_by(real):
+    # figures whose first publisher is the company are cited to it, with the press that carried them
+    ad_tier = real.sources[real.figure("netflix", "ad_tier_members_q4_2023").source]
+    assert ad_tier.publisher == "Netflix" and "Kidscreen" in ad_tier.reported_by
+    members = real.sources[real.figure("prime_video", "prime_members_worldwide_2021").source]
+    assert members.publisher == "Amazon" and "Motley Fool" in members.reported_by
+
+
+def test_adp_figures_not_checked_against_the_filing_say_so():
+    case = load_case(ROOT / "case_studies" / "adp_vs_paychex")
+    for cid, fid in (("adp", "es_client_revenue_retention_fy2024"), ("adp", "clients_fy2024"),
+                     ("paychex", "client_retention_fy2024")):
+        note = case.figure(cid, fid).note or ""
+        assert "reported by" in note and "not checked against the filing" in note, (cid, fid)

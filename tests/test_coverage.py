@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "fixtures" / "cases" / "mini"
 
 
-def student_deck(path: Path, notes: list[str | None]) -> Path:
+def student_deck(path: Path, notes: list[str | None], titles: list[str] | None = None) -> Path:
     """A deck as a student might make it in PowerPoint: one title slide per entry, notes as given."""
     prs = Presentation()
     for i, text in enumerate(notes, 1):
         slide = prs.slides.add_slide(prs.slide_layouts[5])
-        slide.shapes.title.text = f"Slide {i}"
+        slide.shapes.title.text = titles[i - 1] if titles else f"Slide {i}"
         if text is not None:
             slide.notes_slide.notes_text_frame.text = text
     prs.save(str(path))
@@ -71,6 +71,27 @@ def test_generated_decks_are_fully_covered(tmp_path):
         cov = read_coverage(out)
         assert cov.ok, (kind, cov.uncovered, cov.without_notes)
     assert 8.5 <= read_coverage(tmp_path / "exemplar.pptx").minutes <= 12.5
+
+
+def test_talk_time_is_the_same_in_deck_and_coverage(tmp_path):
+    """`clvedu deck` and `clvedu coverage` agree: backup slides after Questions are not part of the talk."""
+    result = build_deck(MINI, tmp_path / "exemplar.pptx")
+    cov = read_coverage(result.path)
+    assert cov.words == result.words
+    assert cov.backup_slides == [n for n, s in enumerate(result.slides, 1) if s.backup]
+    assert cov.backup_slides, "the exemplar keeps detail on backup slides after Questions"
+
+
+def test_slides_after_questions_or_titled_backup_are_not_timed(tmp_path, capsys):
+    words = "word " * 130
+    titles = ["Why CLV", "Backup: the sums", "Any questions?", "Appendix A", "Extra detail"]
+    deck = student_deck(tmp_path / "s.pptx", [words] * 5, titles)
+    cov = read_coverage(deck)
+    assert cov.backup_slides == [2, 4, 5]
+    assert cov.words == 260 and abs(cov.minutes - 2.0) < 1e-9
+    main(["coverage", str(deck)])
+    out = capsys.readouterr().out
+    assert "260 words" in out and "3 backup slides not counted" in out
 
 
 def test_unreadable_files_give_one_line(tmp_path, capsys):

@@ -164,3 +164,25 @@ def test_missing_file_and_bad_yaml(tmp_path):
     (tmp_path / "journey.yaml").write_text("b2c_stages: [\n", encoding="utf-8")
     with pytest.raises(UserError, match="malformed YAML"):
         load_journey(tmp_path)
+
+
+def test_positioning_price_is_ad_free_viewing_priced_from_the_case_plans():
+    """The price attribute compares ad-free viewing: Netflix's Standard plan (no adverts), and since adverts came
+    to Prime Video the standalone price plus the ad-free add-on; both must match the case's plans on sale."""
+    case = load_case(REAL)
+    journey = load_journey(REAL, case=case)
+    price = journey.attributes["monthly_price"]
+    assert "ad-free" in price.label
+    plans = {cid: [p for p in c.plans if p.effective_until is None] for cid, c in case.companies.items()}
+
+    def on_sale(cid, name, ads):
+        found = [p for p in plans[cid] if p.name == name and p.ads is ads]
+        assert len(found) == 1, (cid, name, found)
+        return found[0].price
+
+    assert price.values["netflix"] == pytest.approx(on_sale("netflix", "Standard", False))
+    standalone = on_sale("prime_video", "Prime Video (standalone)", True)
+    add_on = on_sale("prime_video", "Ad-free add-on", False)
+    assert price.values["prime_video"] == pytest.approx(standalone + add_on)
+    # the old error: the price with adverts shown as ad-free
+    assert price.values["prime_video"] != pytest.approx(standalone)

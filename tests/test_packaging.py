@@ -101,7 +101,7 @@ def test_wheel_carries_rubric_templates_cases_and_licence(wheel):
         assert not missing, f"{folder} files missing from the wheel: {missing}"
     assert f"clvedu/resources/case_studies/{CASE}/case.yaml" in names
     assert not [n for n in names if "share/clvedu" in n]  # nothing installed outside the package any more
-    assert any(n.endswith(".dist-info/LICENSE") for n in names)
+    assert any(".dist-info/" in n and n.endswith("/LICENSE") for n in names)  # dist-info/licenses/LICENSE (PEP 639)
     archive = zipfile.ZipFile(wheel)
     packaged = archive.read("clvedu/resources/templates/exemplar.yaml")
     assert packaged == (ROOT / "templates" / "exemplar.yaml").read_bytes()
@@ -148,7 +148,7 @@ def test_licences_are_stated():
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License") and "clvedu contributors" in text
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["license"] == {"text": "MIT"}
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     licence = readme[readme.index("## Licence"):]
     assert "MIT" in licence and "CC BY 4.0" in licence and "book" in licence

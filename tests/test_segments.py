@@ -137,3 +137,61 @@ def test_perceptual_map():
     assert list(coords["service"]) == ["S1", "S2"] and list(coords["x"]) == [15.49, 8.99]
     with pytest.raises(ValueError, match="y names unknown attribute 'taste'"):
         perceptual_map(table, "price", "taste")
+
+
+# --- segments typed in a case (clvedu.analysis.segmentation) ------------------------------------------------
+
+def _adp():
+    from pathlib import Path
+
+    from clvedu.analysis import analyse_case
+    from clvedu.cases import load_case
+
+    return analyse_case(load_case(Path(__file__).resolve().parents[1] / "case_studies" / "adp_vs_paychex"))
+
+
+def test_case_segments_come_from_the_case_and_their_clv_is_computed_by_hand():
+    from clvedu.analysis.segmentation import case_segments, segments_average_revenue
+
+    analysis = _adp()
+    case = analysis.case
+    d = case.figure("shared", "discount_rate").value
+    for cid in ("adp", "paychex"):
+        company = analysis.company(cid)
+        typed = case.companies[cid].segments
+        segs = case_segments(case, company)
+        assert [s.name for s in segs] == [t.name for t in typed] and len(segs) >= 3
+        assert sum(s.customer_share for s in segs) == pytest.approx(1.0, abs=0.02)
+        g = case.figure(cid, "seat_growth").value
+        cost = case.figure(cid, "retention_cost").value
+        ac = case.figure(cid, "acquisition_cost").value
+        q = case.figure(cid, "contribution_margin").value
+        for s, t in zip(segs, typed):
+            assert t.revenue.per == "year" and s.revenue == pytest.approx(t.revenue.value)
+            r = 1 - t.churn.value
+            # contract timing: m / (1 + d - r(1 + g)) - c / (1 + d - r) - AC, every other input at the average
+            by_hand = s.revenue * q / (1 + d - r * (1 + g)) - cost / (1 + d - r) - ac
+            assert s.clv == pytest.approx(by_hand, rel=1e-12)
+            assert all(k in ("reported", "derived", "assumption") for k in s.kinds)
+            assert s.share_basis.text and s.revenue_basis.text
+        # the segments describe the same clients as the average the CLV uses, to within a few per cent
+        average = segments_average_revenue(segs)
+        assert average == pytest.approx(float(company.inputs.arpu.value), rel=0.05)
+
+
+def test_value_tiers_use_case_segments_when_present_and_fall_back_otherwise():
+    from clvedu.analysis.segmentation import value_tiers
+
+    analysis = _adp()
+    company = analysis.company("adp")
+    tiers = value_tiers(company, (), analysis.case)
+    assert {t.basis for t in tiers} == {"segment"}
+    assert [t.clv for t in tiers] == sorted(t.clv for t in tiers)
+    assert {t.name for t in tiers} == {s.name for s in analysis.case.companies["adp"].segments}
+    assert all(t.customer_share is not None and t.churn is not None for t in tiers)
+    # without segments in the case, the size illustration comes back (half, average, double)
+    bare = analysis.case.model_copy(deep=True)
+    bare.companies["adp"] = bare.companies["adp"].model_copy(update={"segments": []})
+    fallback = value_tiers(company, (), bare)
+    assert [t.basis for t in fallback] == ["volume"] * 3
+    assert [t.volume for t in fallback] == pytest.approx([22.5, 45, 90])

@@ -135,6 +135,8 @@ class CompanyAnalysis:
     techniques: pd.DataFrame | None
     range_tornado: pd.DataFrame
     scenarios: dict[str, ScenarioAnalysis]
+    group: str = ""                    # the customers every CLV input describes (the case's customer_group)
+    borrowed: tuple[tuple[str, str], ...] = ()  # (figure id, whose measure it borrows and why) per borrowed input
 
     @property
     def strongest_lever(self) -> LeverEffect:
@@ -152,6 +154,37 @@ class CompanyAnalysis:
     def expected_lifetime(self) -> float:
         """Expected number of periods a customer stays, 1 / churn."""
         return 1.0 / self.churn
+
+    @property
+    def gross_margin(self) -> float:
+        """Margin m per period *before* any retention cost: revenue x contribution margin. This is the m of the
+        formula m x multiple - c x retention-cost multiple - AC, so a table labelled "Margin m" shows this."""
+        return float(self.inputs.margin.value)
+
+    @property
+    def retention_cost(self) -> float:
+        """Retention cost c per customer per period (0 when the case has none): a separate term of the CLV."""
+        return float(self.inputs.retention_cost.value) if self.inputs.retention_cost is not None else 0.0
+
+    @property
+    def net_margin(self) -> float:
+        """m - c per period: what a customer leaves after the cost of keeping them (not the formula's m)."""
+        return self.gross_margin - self.retention_cost
+
+    @property
+    def retention_cost_multiple(self) -> float:
+        """Value per unit of retention cost per period: the margin multiple without growth (a cost does not grow)."""
+        return _multiple(self.inputs, growth=False)
+
+    @property
+    def value_of_margin(self) -> float:
+        """m x multiple: the gross margins' value before retention and acquisition costs."""
+        return self.gross_margin * self.multiple
+
+    @property
+    def value_of_retention_cost(self) -> float:
+        """c x retention-cost multiple: the present cost of keeping a customer over their life."""
+        return self.retention_cost * self.retention_cost_multiple
 
     @property
     def acquisition_share(self) -> float | None:
@@ -327,6 +360,9 @@ def analyse_company(case: Case, cid: str, journey=None) -> CompanyAnalysis:
         clv_by_timing={t: clv(x, timing=t) for t in ("end", "start", "end_all")},
         retention_range=_retention_range(case, cid, x, rel), plans=_plans(case, cid, x, rel),
         techniques=techniques, range_tornado=_range_tornado(case, cid, x), scenarios=scenarios,
+        group=case.companies[cid].customer_group or "",
+        borrowed=tuple((fid, case.figure(owner, fid).borrowed) for owner, fid in case.clv_figures(cid)  # type: ignore[misc]
+                       if case.figure(owner, fid).borrowed),
     )
 
 

@@ -22,7 +22,7 @@ from clvedu.analysis.recommendation import RankingTest, Recommendation, ranking_
 from clvedu.analysis.segmentation import (RegionSegment, SegmentationEvidence, ValueTier, break_even_revenue,
                                           break_even_volume, regional_segments, segmentation_evidence, value_tiers,
                                           volume_of)
-from clvedu.analysis.stage_fit import LOOP, StageFit, stage_fits
+from clvedu.analysis.stage_fit import LOOP, StageFit, TechniqueFit, stage_fits, technique_fits
 from clvedu.units import PERIODS_PER_YEAR
 
 LATE_YEARS = 3
@@ -50,6 +50,14 @@ class CaseInsights:
     companies: dict[str, CompanyInsights]
     fits: tuple[StageFit, ...]
     ranking: RankingTest
+    techniques: tuple[TechniqueFit, ...] = ()   # each modelled technique, judged once
+
+    def technique(self, company_id: str, name: str) -> TechniqueFit:
+        """The one judgement of the modelled technique ``name`` of ``company_id``."""
+        for t in self.techniques:
+            if t.company_id == company_id and t.name == name:
+                return t
+        raise KeyError(f"no modelled technique {name!r} for company {company_id!r}")
 
     @property
     def source_ids(self) -> tuple[str, ...]:
@@ -85,14 +93,20 @@ def late_share(company: CompanyAnalysis, years: int = LATE_YEARS) -> float:
 def analyse_insights(analysis: CaseAnalysis) -> CaseInsights:
     """Every judgement of the case (see the module notes)."""
     case, journey = analysis.case, analysis.journey
+    fits = stage_fits(case, journey, analysis.companies)
+    judged = technique_fits(fits)
     companies = {}
     for cid, c in analysis.companies.items():
         regions = regional_segments(case, c)
+        ecosystem = ecosystem_value(case, c)
         companies[cid] = CompanyInsights(
             company_id=cid, regions=regions, tiers=value_tiers(c, regions, case), break_even_revenue=break_even_revenue(c),
             break_even_volume=break_even_volume(case, c), volume=volume_of(case, c),
-            segmentation=segmentation_evidence(case, c, regions, journey), ecosystem=ecosystem_value(case, c),
-            simple=simple_lifetime(c), recommendation=recommend(case, c), late_share=late_share(c),
+            segmentation=segmentation_evidence(case, c, regions, journey), ecosystem=ecosystem,
+            simple=simple_lifetime(c),
+            recommendation=recommend(case, c, tuple(j for j in judged if j.company_id == cid) if fits else None,
+                                     ecosystem),
+            late_share=late_share(c),
             late_years=LATE_YEARS)
-    return CaseInsights(companies=companies, fits=stage_fits(case, journey, analysis.companies),
-                        ranking=ranking_test(analysis.ranked, analysis.ranges_overlap))
+    return CaseInsights(companies=companies, fits=fits, ranking=ranking_test(analysis.ranked, analysis.ranges_overlap),
+                        techniques=judged)

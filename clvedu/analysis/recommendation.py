@@ -10,11 +10,18 @@ Nothing here is worded for one case. For each company :func:`recommend` reads th
   unchanged (the break-even), set against the case's own range for the stay-or-leave figure. ``verdict``
   is ``pays`` (the rise keeps CLV even at the worst end of the range), ``depends`` (the break-even lies
   inside the range), ``fails`` (not even the best end keeps it) or ``untested`` (no rise recorded);
-* ``action``: ``raise_prices`` (revenue first and rises pass the test), ``tiers_and_tests`` (revenue
+* ``action``: ``keep_members`` (members' spending elsewhere in the firm, at the case's assumed margin, makes
+  keeping them worth more than a price rise), ``raise_prices`` (revenue first and rises pass the test), ``tiers_and_tests`` (revenue
   first but a rise of the recorded size is a bet inside the range: grow revenue through the plan mix and
   test rises on a sample), ``sell_more`` (revenue first and rises fail or cannot be tested: upselling
   and cross-selling), ``keep`` (retention first) or ``acquire`` (acquisition first);
-* ``technique``: the modelled technique (journey.yaml) that adds most CLV and repays its cost;
+* ``technique``: the modelled technique (journey.yaml) to act on: of those the stage-fit judgement
+  (:class:`~clvedu.analysis.stage_fit.TechniqueFit`) does not call a weak fit and that gain value, the one
+  with the best verdict, then the largest net gain; None when every modelled technique is weak or loses
+  value, so a recommendation never names a technique the stage verdicts call weak (a price change is left
+  to the price test, so it is never the technique). It is to be scaled up
+  when it is a strong fit and costs nothing or returns at least :data:`SCALE_ROI` times its cost, and
+  trialled on a sample otherwise;
 * ``changes``: the single input ends (of the case's own ranges) at which another lever comes first,
   which is what would change the recommendation.
 
@@ -103,6 +110,10 @@ class LeverChange:
     lever_label: str
 
 
+PRICE_CHANGE = "Price change"
+"""The name the technique table gives the price-change scenario: left out of the technique choice, because
+whether a price rise pays is what :func:`price_test` judges against the case's own history."""
+
 SCALE_ROI = 2.0
 """A modelled technique that returns at least this many times its cost (or costs nothing) is worth scaling
 up; one that returns between 1 and this is worth a trial on a sample first, because its assumed effect
@@ -113,13 +124,16 @@ leaves little room for error."""
 class TechniqueChoice:
     name: str
     driver: str
-    gain: float
-    roi: float | None
+    gain: float            # net change in CLV per new customer, after the technique's cost
+    roi: float | None      # net gain over cost; None when it costs nothing
+    verdict: str = "strong"   # its one judged fit (clvedu.analysis.stage_fit.TechniqueFit)
+    stage: str = ""
 
     @property
     def scale(self) -> bool:
-        """True when the technique costs nothing or returns at least :data:`SCALE_ROI` times its cost."""
-        return self.roi is None or self.roi >= SCALE_ROI
+        """True when the technique is a strong fit and costs nothing or returns at least :data:`SCALE_ROI`
+        times its cost; otherwise it is trialled on a sample first."""
+        return self.verdict == "strong" and (self.roi is None or self.roi >= SCALE_ROI)
 
 
 @dataclass(frozen=True)
@@ -150,12 +164,14 @@ class Recommendation:
     lever_gain: float
     runner_up: str                     # the second lever
     runner_up_gain: float
-    action: str                        # raise_prices, tiers_and_tests, sell_more, keep, acquire
+    action: str                        # keep_members, raise_prices, tiers_and_tests, sell_more, keep, acquire
     price_test: PriceTest
     technique: TechniqueChoice | None
     changes: tuple[LeverChange, ...]
     trend: CustomerTrend | None
     crossover_churn: float | None      # churn per period at which the second lever would overtake the first
+    wider_margin: float | None = None  # the assumed margin on members' spending elsewhere in the firm, when it
+    #                                    makes keeping members worth more than a price rise (action "keep_members")
 
 
 @dataclass(frozen=True)
@@ -261,19 +277,38 @@ def lever_changes(case: Case, company: CompanyAnalysis) -> tuple[LeverChange, ..
     return tuple(out)
 
 
-def best_technique(company: CompanyAnalysis) -> TechniqueChoice | None:
-    """The modelled technique that adds most CLV and repays its cost (ROI of at least 1, or no cost)."""
+def best_technique(company: CompanyAnalysis, judged=None) -> TechniqueChoice | None:
+    """The modelled technique to act on (see the module notes). ``judged`` holds the company's
+    :class:`~clvedu.analysis.stage_fit.TechniqueFit` (from :func:`~clvedu.analysis.stage_fit.stage_fits`);
+    without it (a case with no journey stages) every technique that gains value and nets at least its cost
+    again is a candidate, judged strong."""
+    from clvedu.analysis.stage_fit import RANK, THIN_RETURN
+
     table = company.techniques
     if table is None or table.empty:
         return None
-    chosen = None
+    verdicts = {j.name: j for j in (judged or ())}
+    candidates = []
     for row in table.itertuples(index=False):
+        if str(row.technique) == PRICE_CHANGE:   # a price rise is the price test's to judge, not a technique's
+            continue
         gain = float(row.delta_clv)
         roi = None if pd.isna(row.roi) else float(row.roi)
-        pays = gain > 0 and (roi is None or roi >= 1.0)
-        if pays and (chosen is None or gain > chosen.gain):
-            chosen = TechniqueChoice(str(row.technique), str(row.driver), gain, roi)
-    return chosen
+        j = verdicts.get(str(row.technique))
+        if j is not None:
+            if not j.usable:
+                continue
+            verdict, stage = j.verdict, j.stage
+        else:
+            if judged is not None and verdicts:
+                continue
+            if not (gain > 0 and (roi is None or roi >= THIN_RETURN)):
+                continue
+            verdict, stage = "strong", ""
+        candidates.append(TechniqueChoice(str(row.technique), str(row.driver), gain, roi, verdict, stage))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda t: (RANK[t.verdict], -t.gain))
 
 
 def customer_trend(case: Case, company: CompanyAnalysis) -> CustomerTrend | None:
@@ -348,19 +383,33 @@ def crossover_churn(company: CompanyAnalysis) -> float | None:
     return None
 
 
-def recommend(case: Case, company: CompanyAnalysis) -> Recommendation:
-    """The :class:`Recommendation` for one company (see the module notes)."""
+def recommend(case: Case, company: CompanyAnalysis, judged=None, ecosystem=None) -> Recommendation:
+    """The :class:`Recommendation` for one company (see the module notes); ``judged`` is the company's
+    :class:`~clvedu.analysis.stage_fit.TechniqueFit` tuple, which the technique choice follows.
+
+    ``ecosystem`` is the company's :class:`~clvedu.analysis.ecosystem.EcosystemValue` or None. When the case
+    assumes a margin on members' spending elsewhere in the firm above the margin at which keeping members
+    beats a price rise (``retention_first_margin``), a member who stays is worth more to the firm than the
+    service's own levers show, so the action is ``keep_members`` even where revenue leads the service's own
+    levers: raising the price would risk the wider spending."""
     first, second = company.levers[0], company.levers[1]
     test = price_test(case, company)
-    if first.lever == "revenue":
+    wider = None
+    if (ecosystem is not None and ecosystem.retail_margin is not None
+            and ecosystem.retention_first_margin is not None
+            and ecosystem.retail_margin.base > ecosystem.retention_first_margin):
+        wider = ecosystem.retail_margin.base
+    if wider is not None and first.lever != "retention":
+        action = "keep_members"
+    elif first.lever == "revenue":
         action = {"pays": "raise_prices", "depends": "tiers_and_tests"}.get(test.verdict, "sell_more")
     elif first.lever == "retention":
         action = "keep"
     else:
         action = "acquire"
     return Recommendation(company.id, first.lever, first.label, first.gain, second.lever, second.gain, action,
-                          test, best_technique(company), lever_changes(case, company),
-                          customer_trend(case, company), crossover_churn(company))
+                          test, best_technique(company, judged), lever_changes(case, company),
+                          customer_trend(case, company), crossover_churn(company), wider)
 
 
 # --- the ranking ---------------------------------------------------------------------------------------

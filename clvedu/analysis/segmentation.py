@@ -8,10 +8,16 @@ Three things a reader of the case analysis can be shown about segments, none typ
   regions of that figure (``..., EMEA``) give a geographic base. Each region's CLV is the company's base
   CLV with that one input replaced (CLV is linear in it, so the input is scaled); the customers in each
   region come from a figure of the same region whose unit counts customers (``thousand members``).
-* :func:`value_tiers`: the price plans on sale (a subscription), else the regions, give tiers of value;
-  each tier carries its CLV per new customer. A case with neither gets volume tiers where the relationship
-  has a volume figure (orders per shopper, seats per account): half, the average and double the average,
-  the other inputs unchanged, an illustration of how value follows size.
+* :func:`case_segments`: the segments a company's ``segments:`` list in ``case.yaml`` gives (small business,
+  mid-market, enterprise; regions), each with its share of customers, revenue per customer and, when the
+  case gives one, its own churn, and the CLV per new customer that follows: the company's base inputs with
+  the segment's revenue (and churn) in their place, every other input (margin, costs, discount rate) at the
+  company's average, which the renderers must say.
+* :func:`value_tiers`: the case's segments when it gives them; else the price plans on sale (a
+  subscription), else the regions, give tiers of value; each tier carries its CLV per new customer. A case
+  with none of these gets volume tiers where the relationship has a volume figure (orders per shopper,
+  seats per account): half, the average and double the average, the other inputs unchanged, an
+  illustration of how value follows size.
 * :func:`break_even_volume`: the same floor in orders or seats per customer.
 * :func:`break_even_revenue`: the revenue per customer per period below which a new customer never
   repays the cost of winning them (CLV is zero there): the floor of any value tier worth targeting.
@@ -23,13 +29,14 @@ how many price levels it sells, how many regions report different values, and wh
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from clvedu.analysis.company import CompanyAnalysis
 from clvedu.analysis.sources import reference
 from clvedu.cases import Case
 from clvedu.cases.derive import resolve
-from clvedu.levers import clv, with_arpu
+from clvedu.levers import clv, with_arpu, with_churn
+from clvedu.units import Churn, Money
 
 REVENUE_FIGURES = ("arpu", "order_value", "purchase_frequency", "price_per_seat", "seats")
 """CLV inputs that scale revenue per customer: a regional value of one of them gives a regional CLV."""
@@ -61,13 +68,58 @@ class RegionSegment:
 
 @dataclass(frozen=True)
 class ValueTier:
-    """A group of customers that pays a different amount: a price plan or a region, with its CLV."""
+    """A group of customers that pays a different amount: a segment, a price plan or a region, with its CLV."""
 
     name: str
     revenue: float             # revenue per customer per period (the CLV's period)
     clv: float
-    basis: str                 # "plan", "region" or "volume"
+    basis: str                 # "segment" (from the case's segments), "plan", "region" or "volume"
     volume: float | None = None  # orders or seats per customer (volume tiers only)
+    customer_share: float | None = None  # share of the company's customers (segments only)
+    churn: float | None = None           # churn per period (the CLV's period) when the segment has its own
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How one number of a segment is known: ``kind`` reported, derived or assumption; ``text`` the citation
+    of a reported one, else the case's reason (with the citation of any source it names)."""
+
+    kind: str
+    text: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CaseSegment:
+    """One segment of a company's ``segments:`` list, with the CLV per new customer it gives.
+
+    ``revenue`` and ``churn`` are over the CLV's ``period`` (converted from the case's own periods, which
+    ``revenue_as_typed`` and ``revenue_per`` keep); ``churn`` is the segment's own, or None when the case gives
+    none and the company's churn is used; ``acquisition_cost`` likewise (None: the company's average).
+    ``clv`` keeps every other input at the company's average.
+    """
+
+    name: str
+    description: str
+    customer_share: float
+    revenue: float
+    period: str
+    revenue_as_typed: float
+    revenue_per: str
+    churn: float | None
+    clv: float
+    share_basis: Evidence
+    revenue_basis: Evidence
+    churn_basis: Evidence | None
+    as_of: str = ""
+    acquisition_cost: float | None = None
+    acquisition_basis: Evidence | None = None
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of the segment's numbers: ``("assumption", "assumption", "assumption")`` and so on."""
+        return tuple(b.kind for b in (self.share_basis, self.revenue_basis, self.churn_basis, self.acquisition_basis)
+                     if b is not None)
 
 
 @dataclass(frozen=True)
@@ -187,6 +239,51 @@ def _regional_customers(case: Case, cid: str, noun: str, regions: set[str],
     return {region: (value, unit) for region, (_, value, unit) in found.items()}
 
 
+def _evidence(case: Case, value) -> Evidence:
+    cite = reference(case, value.source).citation if value.source else ""
+    if value.kind == "reported":
+        return Evidence("reported", cite, value.source or "")
+    text = value.reason or ""
+    return Evidence(value.kind, f"{text} ({cite})" if cite else text, value.source or "")
+
+
+def case_segments(case: Case, company: CompanyAnalysis) -> tuple[CaseSegment, ...]:
+    """The company's ``segments`` from the case (see the module notes), in the order typed; () when it has none."""
+    x = company.inputs
+    out = []
+    for seg in case.companies[company.id].segments:
+        money = Money(float(seg.revenue.value), seg.revenue.per)
+        revenue = float((money if money.per == x.period else money.to(x.period)).value)
+        inputs = with_arpu(x, revenue)
+        churn = None
+        if seg.churn is not None:
+            q = Churn(float(seg.churn.value), seg.churn.per)
+            churn = float((q if q.per == x.period else q.to(x.period)).value)
+            inputs = with_churn(inputs, churn)
+        acquisition = None
+        if seg.acquisition_cost is not None:
+            acquisition = float(seg.acquisition_cost.value)
+            inputs = replace(inputs, acquisition_cost=acquisition)
+        out.append(CaseSegment(
+            name=seg.name, description=seg.description or "", customer_share=float(seg.customer_share.value),
+            revenue=revenue, period=x.period, revenue_as_typed=float(seg.revenue.value),
+            revenue_per=seg.revenue.per or x.period, churn=churn, clv=clv(inputs),
+            share_basis=_evidence(case, seg.customer_share), revenue_basis=_evidence(case, seg.revenue),
+            churn_basis=_evidence(case, seg.churn) if seg.churn is not None else None,
+            as_of=str(seg.revenue.as_of or ""), acquisition_cost=acquisition,
+            acquisition_basis=_evidence(case, seg.acquisition_cost) if seg.acquisition_cost is not None else None))
+    return tuple(out)
+
+
+def segments_average_revenue(segments: tuple[CaseSegment, ...]) -> float | None:
+    """Revenue per customer per period averaged over the segments, weighted by their shares of customers
+    (to set against the company's own average revenue per customer); None without segments."""
+    total = sum(s.customer_share for s in segments)
+    if not segments or total <= 0:
+        return None
+    return sum(s.customer_share * s.revenue for s in segments) / total
+
+
 def break_even_revenue(company: CompanyAnalysis) -> float | None:
     """Revenue per customer per period (the CLV's period) at which CLV is zero: a customer paying less
     never repays the cost of winning them. None when no revenue does (margin or retention cost make
@@ -230,8 +327,14 @@ def break_even_volume(case: Case, company: CompanyAnalysis) -> float | None:
 
 def value_tiers(company: CompanyAnalysis, regions: tuple[RegionSegment, ...],
                 case: Case | None = None) -> tuple[ValueTier, ...]:
-    """Tiers of value, lowest CLV first: the plans on sale (when there are two or more), else the regions,
-    else volume tiers (see the module notes) when ``case`` is given."""
+    """Tiers of value, lowest CLV first: the case's segments (when ``case`` is given and has them), else the
+    plans on sale (when there are two or more), else the regions, else volume tiers (see the module notes)
+    when ``case`` is given."""
+    segments = case_segments(case, company) if case is not None else ()
+    if len(segments) >= 2:
+        tiers = [ValueTier(s.name, s.revenue, s.clv, "segment", customer_share=s.customer_share, churn=s.churn)
+                 for s in segments]
+        return tuple(sorted(tiers, key=lambda t: t.clv))
     if len(company.plans) >= 2:
         return tuple(ValueTier(p.name, p.price, p.clv, "plan") for p in sorted(company.plans, key=lambda p: p.clv))
     if len(regions) >= 2:

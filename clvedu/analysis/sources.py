@@ -48,11 +48,17 @@ class Reference:
 
 @dataclass(frozen=True)
 class Basis:
-    """How a figure is known: ``kind`` reported, derived or assumption; ``text`` says from where or why."""
+    """How a figure is known: ``kind`` reported, derived or assumption; ``text`` says from where or why.
+
+    A derived figure that borrows another group's measure (``borrowed`` in the case) is an assumption: its
+    ``kind`` is ``assumption``, ``derivation`` says how it was computed and ``borrowed`` whose figure it is.
+    """
 
     kind: str
     text: str
     sources: tuple[str, ...]
+    derivation: str = ""   # how a derived (or borrowed) figure is computed, e.g. "churn_from_retention of ..."
+    borrowed: str = ""     # whose measure a borrowed figure is and why it stands in; "" otherwise
 
     @property
     def letter(self) -> str:
@@ -90,5 +96,6 @@ def basis(case, owner: str, figure_id: str) -> Basis:
     if fig.kind == "derived":
         origin = "; ".join(reference(case, s).citation for s in sources)
         reason = fig.reason or case.derivation(owner, figure_id)
-        return Basis("derived", reason + (f" ({origin})" if origin else ""), sources)
-    return Basis("assumption", fig.reason or "", sources)
+        return Basis("assumption" if fig.borrowed else "derived", reason + (f" ({origin})" if origin else ""),
+                     sources, derivation=case.derivation(owner, figure_id), borrowed=fig.borrowed or "")
+    return Basis("assumption", fig.reason or "", sources, borrowed=fig.borrowed or "")

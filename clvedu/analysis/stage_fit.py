@@ -22,13 +22,23 @@ stay or leave and win back move retention). The fit is judged from the company's
 * ``worth``: the company's gain in CLV from a 10% improvement in that lever, and ``share``, that gain
   over the company's largest lever gain;
 * ``strong`` when the company has techniques there and share is at least 0.6, ``fair`` from 0.3,
-  ``weak`` below; one step lower when the best modelled technique at the stage does not repay its cost
-  (a return on investment under 1, or a loss);
+  ``weak`` below;
 * ``gap`` when the company has no technique at a stage whose share is at least 0.3, ``low priority``
   below that.
 
-:func:`stage_fits` returns one :class:`StageFit` per stage and company, in loop order; every deck,
-table and sentence that shows a judgement reads these objects, so a stage is judged the same everywhere.
+Each modelled technique is judged once too (:class:`TechniqueFit`), from its net gain in CLV per new
+customer (the gain after its own cost: the kit's technique effects count the cost inside the changed CLV)
+and its return on cost (net gain over cost):
+
+* ``weak`` when it loses value (a net gain of zero or less), whatever the lever;
+* otherwise the verdict of the lever at its stage, one step lower when its return on cost is under
+  :data:`THIN_RETURN` (it nets less than its own cost again, which leaves little room for error in its
+  assumed effect).
+
+A stage with modelled techniques takes the best verdict among them (practices the case describes are not
+priced, so they cannot lift it). :func:`stage_fits` returns one :class:`StageFit` per stage and company, in
+loop order, each holding its techniques' :class:`TechniqueFit`; every deck, table and sentence that shows
+a judgement reads these objects, so a stage or a technique is judged the same everywhere.
 """
 
 from __future__ import annotations
@@ -63,6 +73,11 @@ LOOP = ("need", "search", "evaluate", "join", "use", "stay", "win_back")
 
 VERDICTS = ("strong", "fair", "weak", "gap", "low priority")
 _DOWN = {"strong": "fair", "fair": "weak", "weak": "weak"}
+RANK = {"strong": 0, "fair": 1, "weak": 2, "gap": 3, "low priority": 4}
+"""Verdicts from best to worst."""
+
+THIN_RETURN = 1.0
+"""A modelled technique whose return on cost (net gain over cost) is below this is one step lower."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +89,51 @@ class Evidence:
     how: str
     citation: str        # author, year of the source; "" when the case gives a reason instead
     modelled: bool = False
-    gain: float | None = None
-    roi: float | None = None
+    gain: float | None = None    # net change in CLV per new customer, after the technique's cost
+    roi: float | None = None     # return on cost: net gain over cost (None: it costs nothing)
+    cost: float | None = None
 
     @property
     def pays(self) -> bool:
-        return self.gain is not None and self.gain > 0 and (self.roi is None or self.roi >= 1.0)
+        """True when it gains value and nets at least :data:`THIN_RETURN` times its cost."""
+        return self.gain is not None and self.gain > 0 and (self.roi is None or self.roi >= THIN_RETURN)
+
+
+@dataclass(frozen=True)
+class TechniqueFit:
+    """The one judgement of a modelled technique (see the module notes)."""
+
+    company_id: str
+    name: str
+    stage: str
+    lever: str
+    share: float          # the lever's worth over the company's largest lever gain
+    lever_verdict: str    # strong, fair or weak: the lever alone
+    gain: float           # net change in CLV per new customer, after its cost
+    cost: float
+    roi: float | None     # net gain over cost; None when it costs nothing
+    verdict: str          # strong, fair, weak
+    why: str              # "" (the lever's verdict), "loses" (loses value), "thin" (return on cost under THIN_RETURN)
+
+    @property
+    def usable(self) -> bool:
+        """True when it may be recommended: it gains value and is not a weak fit."""
+        return self.gain > 0 and self.verdict != "weak"
+
+
+def judge_technique(evidence: Evidence, stage: str, company_id: str, lever: str, share: float) -> TechniqueFit:
+    """The :class:`TechniqueFit` of one modelled technique at its stage (see the module notes)."""
+    base = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
+    gain = float(evidence.gain or 0.0)
+    if gain <= 0:
+        verdict, why = "weak", "loses"
+    elif evidence.roi is not None and evidence.roi < THIN_RETURN:
+        verdict, why = _DOWN[base], "thin"
+    else:
+        verdict, why = base, ""
+    return TechniqueFit(company_id=company_id, name=evidence.name, stage=stage, lever=lever, share=share,
+                        lever_verdict=base, gain=gain, cost=float(evidence.cost or 0.0), roi=evidence.roi,
+                        verdict=verdict, why=why)
 
 
 @dataclass(frozen=True)
@@ -94,7 +148,8 @@ class StageFit:
     worth: float                     # CLV gain from a 10% better lever
     share: float                     # worth over the company's largest lever gain
     verdict: str                     # strong, fair, weak, gap, low priority
-    downgraded_by: str               # the modelled technique that did not repay its cost, or ""
+    downgraded_by: str               # the best modelled technique, when it sets a verdict below the lever's; or ""
+    judged: tuple[TechniqueFit, ...] = ()   # each modelled technique here, judged once
 
     @property
     def practices(self) -> tuple[Evidence, ...]:
@@ -148,7 +203,7 @@ def stage_fits(case, journey, companies: dict[str, CompanyAnalysis]) -> tuple[St
             roi = None if pd.isna(row.roi) else float(row.roi)
             placed.setdefault((STAGE_OF_LEVER[lever], cid), []).append(
                 Evidence(str(row.technique), " ".join(sc.description.split()), "", modelled=True,
-                         gain=float(row.delta_clv), roi=roi))
+                         gain=float(row.delta_clv), roi=roi, cost=float(row.cost)))
     fits = []
     for stage in LOOP:
         driver = drivers.get(stage, "retention")
@@ -160,17 +215,22 @@ def stage_fits(case, journey, companies: dict[str, CompanyAnalysis]) -> tuple[St
             share = worth / top if top > 0 else 0.0
             evidence = tuple(placed.get((stage, cid), ()))
             downgraded = ""
+            judged = tuple(judge_technique(e, stage, cid, lever, share) for e in evidence if e.modelled)
             if not evidence:
                 verdict = "gap" if share >= FAIR else "low priority"
             else:
                 verdict = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
-                modelled = [e for e in evidence if e.modelled]
-                if modelled:
-                    best = max(modelled, key=lambda e: e.gain or 0.0)
-                    if not best.pays:
-                        verdict = _DOWN[verdict]
+                if judged:
+                    best = min(judged, key=lambda j: (RANK[j.verdict], -j.gain))
+                    if RANK[best.verdict] > RANK[verdict]:
                         downgraded = best.name
+                    verdict = best.verdict
             fits.append(StageFit(stage=stage, company_id=cid, lever=lever, driver=CLV_DRIVERS[driver],
                                  techniques=evidence, worth=worth, share=share, verdict=verdict,
-                                 downgraded_by=downgraded))
+                                 downgraded_by=downgraded, judged=judged))
     return tuple(fits)
+
+
+def technique_fits(fits: tuple[StageFit, ...]) -> tuple[TechniqueFit, ...]:
+    """Every modelled technique's :class:`TechniqueFit`, in loop order then company order."""
+    return tuple(j for f in fits for j in f.judged)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from clvedu.cases.derive import compute_derived
+from clvedu.cases.derive import compute_derived, resolve
 from clvedu.cases.schema import Figure, Loc, unit_family
 from clvedu.domain.relationships import PESSIMISTIC_END, RELATIONSHIPS, SHARED_FIGURES, FigureNeed
 from clvedu.units import convert_rate
@@ -26,6 +26,7 @@ def case_problems(case: "CaseData") -> list[tuple[Loc, str]]:
     problems = _source_problems(case)
     problems += compute_derived(case)
     problems += _figure_problems(case)
+    problems += _group_problems(case)
     if not problems:
         problems += _value_problems(case)
     return problems
@@ -48,6 +49,11 @@ def _source_problems(case: "CaseData") -> list[tuple[Loc, str]]:
             check(("companies", cid, "plans", i, "source"), plan.source)
         for i, event in enumerate(company.events):
             check(("companies", cid, "events", i, "source"), event.source)
+        for i, segment in enumerate(company.segments):
+            for part in ("customer_share", "revenue", "churn"):
+                value = getattr(segment, part)
+                if value is not None:
+                    check(("companies", cid, "segments", i, part, "source"), value.source)
     return problems
 
 
@@ -98,6 +104,46 @@ def _figure_problems(case: "CaseData") -> list[tuple[Loc, str]]:
             owner = next(r.id for r in RELATIONSHIPS.values() if fid in r.required)
             problems.append((loc + (fid,), f"{fid} is a CLV input of a {owner} company, but {cid!r} is a {rel.id} "
                                            f"company; set relationship: {owner} or rename the figure"))
+    return problems
+
+
+def figure_group(case: "CaseData", owner: str, fid: str) -> str | None:
+    """The customers a figure measures: its own ``group``, else (for a derived figure) the group of the figure it
+    is derived from, followed to its origin; None when nothing says."""
+    seen: set[tuple[str, str]] = set()
+    while (owner, fid) not in seen:
+        seen.add((owner, fid))
+        figures = case.shared if owner == "shared" else case.companies[owner].figures
+        fig = figures[fid]
+        if fig.group is not None or fig.kind != "derived" or fig.derive is None:
+            return fig.group
+        found = resolve(case, owner, fig.derive.from_)
+        if found is None:
+            return None
+        owner, fid = found
+    return None
+
+
+def _group_problems(case: "CaseData") -> list[tuple[Loc, str]]:
+    """Every CLV input of a company with a ``customer_group`` describes that group (directly or through the figure
+    it is derived from), or says in ``borrowed`` whose measure it is and why it stands in."""
+    problems: list[tuple[Loc, str]] = []
+    for cid, company in case.companies.items():
+        group = company.customer_group
+        rel = RELATIONSHIPS[company.relationship]
+        for fid in rel.figures:
+            fig = company.figures.get(fid)
+            if fig is None:
+                continue
+            loc = ("companies", cid, "figures", fid)
+            if fig.borrowed is not None and group is None:
+                problems.append((loc + ("borrowed",), f"borrowed says {fid} comes from other customers, so company "
+                                                      f"{cid!r} needs customer_group: the customers its CLV describes"))
+                continue
+            measured = figure_group(case, cid, fid)
+            if group is not None and measured is not None and measured != group and fig.borrowed is None:
+                problems.append((loc, f"{fid} measures {measured!r}, but {cid!r}'s CLV is for {group!r}; use a "
+                                      "figure of that group, or say in borrowed whose figure it is and why it stands in"))
     return problems
 
 

@@ -31,7 +31,10 @@ At most one of the two figures may have a period, and it passes to the result.
 ``n_p`` is the number of periods ``p`` in a year (:data:`clvedu.units.PERIODS_PER_YEAR`). The
 retention conversions assume a constant hazard within the longer period. A source figure's
 ``low`` and ``high`` are carried through the same method (and swapped when the method reverses
-the order, as churn from retention does).
+the order, as churn from retention does). ``ends_from`` replaces that range: each named figure's value
+goes through the same method, and the lowest and highest results (with the value) are the new ends. A
+borrowed rate uses it when the evidence for its range is not the source figure's own range (Prime's renewal
+rate standing in for a video service's churn, with the churn of standalone streaming services as one end).
 """
 
 from __future__ import annotations
@@ -120,7 +123,19 @@ def compute_derived(case: "CaseData") -> list[tuple[Loc, str]]:
                 failed.add(key)
                 return False
             operands.append(_figures_of(case, target[0])[target[1]])
-        why = _apply(fig, spec.method, spec.to, *operands)
+        ends: list[Figure] = []
+        for i, ref in enumerate(spec.ends_from or []):
+            target = resolve(case, owner, ref)
+            if target is None:
+                problems.append((loc + ("ends_from", i), f"unknown figure {ref!r}; use an id of this company's figures, "
+                                                         "shared.<id> or <company>.<id>"))
+                failed.add(key)
+                return False
+            if not compute(*target, chain + (key,)):
+                failed.add(key)
+                return False
+            ends.append(_figures_of(case, target[0])[target[1]])
+        why = _apply(fig, spec.method, spec.to, *operands, ends=ends)
         if why:
             problems.append((loc, why))
             failed.add(key)
@@ -140,8 +155,10 @@ def compute_derived(case: "CaseData") -> list[tuple[Loc, str]]:
     return problems
 
 
-def _apply(fig: Figure, method: str, to: str | None, source: Figure, other: Figure | None = None):
-    """Set the derived figure's numbers from ``source`` (and ``other``); return a problem text or None."""
+def _apply(fig: Figure, method: str, to: str | None, source: Figure, other: Figure | None = None,
+           ends: list[Figure] | None = None):
+    """Set the derived figure's numbers from ``source`` (and ``other``; ``ends`` replace the source's range);
+    return a problem text or None."""
     if method in _COMBINE:
         return _combine(fig, method, source, other)  # type: ignore[arg-type]
     family, needs_to, function = _METHODS[method]
@@ -157,12 +174,19 @@ def _apply(fig: Figure, method: str, to: str | None, source: Figure, other: Figu
     for name, typed, computed in (("unit", fig.unit, result_unit), ("per", fig.per, result_per)):
         if typed is not None and typed != computed:
             return f"{name} {typed!r} disagrees with the derivation, which gives {computed!r}; correct or remove {name}"
+    for end in ends or []:
+        if family is not None and (unit_family(end.unit) != family or end.per is None):
+            return (f"ends_from figure {end.label!r} must be like the source figure (unit family {family!r}, with a "
+                    f"period) so that method {method} applies to it; it has unit {end.unit!r}, per {end.per!r}")
     try:
         value = function(source.value, source.per, result_per)
-        ends = [function(b, source.per, result_per) for b in (source.low, source.high) if b is not None]
+        if ends:
+            at_ends = [function(e.value, e.per, result_per) for e in ends]
+        else:
+            at_ends = [function(b, source.per, result_per) for b in (source.low, source.high) if b is not None]
         low_high = {}
-        if source.low is not None or source.high is not None:
-            candidates = ends + [value]
+        if at_ends:
+            candidates = at_ends + [value]
             low_high = {"low": min(candidates), "high": max(candidates)}
     except ValueError as exc:
         return f"cannot apply {method} to {source.label!r}: {exc}"

@@ -132,7 +132,7 @@ class Case(CaseData):
                 if fig.source and fig.source not in found:
                     found.append(fig.source)
                 continue
-            todo += [t for ref in fig.derive.references() if (t := resolve(self, owner, ref)) is not None]
+            todo += [t for ref in fig.derive.all_references() if (t := resolve(self, owner, ref)) is not None]
         return found
 
     def relationship_of(self, company_id: str) -> Relationship:
@@ -160,7 +160,8 @@ class Case(CaseData):
         if fig.derive is None:
             return ""
         to = f" (to {fig.derive.to})" if fig.derive.to else ""
-        return f"{fig.derive.method} of {fig.derive.from_}{to}"
+        ends = f"; ends from {', '.join(fig.derive.ends_from)}" if fig.derive.ends_from else ""
+        return f"{fig.derive.method} of {fig.derive.from_}{to}{ends}"
 
     # --- tables ---------------------------------------------------------------------------------
 

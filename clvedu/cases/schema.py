@@ -193,9 +193,16 @@ class Derivation(Strict):
     to: Period | None = None
     times: Text | None = None
     by: Text | None = None
+    ends_from: list[Text] | None = Field(
+        default=None, min_length=1, max_length=2,
+        description="figures whose values, put through the same method, give the result's low and high ends "
+                    "instead of the source's own range (e.g. a borrowed rate whose ends come from other evidence)")
 
     @model_validator(mode="after")
     def _operand(self) -> "Derivation":
+        if self.ends_from is not None and self.method in ("product", "ratio"):
+            raise FieldProblems([(("ends_from",), "only the one-figure methods take ends_from; "
+                                                  "product and ratio carry both figures' ranges")])
         wants = {"product": "times", "ratio": "by"}.get(self.method)
         for name in ("times", "by"):
             if getattr(self, name) is not None and name != wants:
@@ -206,8 +213,12 @@ class Derivation(Strict):
         return self
 
     def references(self) -> list[str]:
-        """Every figure this derivation reads: ``from``, and ``times`` or ``by``."""
+        """The figures the value is computed from: ``from``, and ``times`` or ``by``."""
         return [ref for ref in (self.from_, self.times, self.by) if ref is not None]
+
+    def all_references(self) -> list[str]:
+        """Every figure this derivation reads: :meth:`references` and then ``ends_from``."""
+        return self.references() + list(self.ends_from or [])
 
 
 class Figure(Strict):
@@ -226,11 +237,22 @@ class Figure(Strict):
     high: Number | None = None
     derive: Derivation | None = None
     note: Text | None = None
+    group: Text | None = Field(
+        default=None,
+        description="the customers this figure measures, when the case must say so (e.g. 'new US Prime members'); "
+                    "a CLV input without a group describes its company's customer_group")
+    borrowed: Text | None = Field(
+        default=None,
+        description="for a CLV input measured on another group of customers than the company's customer_group: "
+                    "whose figure it borrows and why; the figure is then shown as an assumption")
 
     @model_validator(mode="after")
     def _check_kind(self) -> "Figure":
         problems: list[tuple[Loc, str]] = []
         typed = self.kind != "derived"
+        if self.borrowed is not None and self.kind == "reported":
+            problems.append((("borrowed",), "a reported figure measures what its source measured; put borrowed on "
+                                            "the assumption or derived figure that applies it to other customers"))
         if self.kind == "reported" and not self.source:
             problems.append((("source",), "field required for a reported figure (an id from the case's sources)"))
         if self.kind in ("assumption", "derived") and not self.reason:
@@ -272,6 +294,11 @@ class Figure(Strict):
     @property
     def unit_family(self) -> str:
         return unit_family(self.unit)
+
+    @property
+    def is_assumption(self) -> bool:
+        """An assumption, or a derived figure that borrows another group's measure (``borrowed``)."""
+        return self.kind == "assumption" or self.borrowed is not None
 
     def bound(self, which: str) -> float:
         """``low``, ``high`` or ``value`` (``base``), falling back to the value when no range is given."""
@@ -315,6 +342,70 @@ class Event(Strict):
 CustomerNoun = Annotated[str, BeforeValidator(_text), Field(pattern=r"^[a-z][a-z -]{0,29}$")]
 
 
+class SegmentValue(Strict):
+    """One number of a segment with its evidence: ``{value: 0.30, kind: assumption, reason: ...}``.
+
+    ``reported`` names a source; ``assumption`` and ``derived`` give a ``reason`` (for ``derived``, how it was
+    worked out from reported figures, which ``source`` may name).
+    """
+
+    value: FiniteNumber
+    per: Period | None = None
+    as_of: DateOrPeriod | None = None
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    qualifier: Literal[QUALIFIERS] | None = None  # type: ignore[valid-type]
+    source: SourceId | None = None
+    reason: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _evidence(self) -> "SegmentValue":
+        problems: list[tuple[Loc, str]] = []
+        if self.kind == "reported" and not self.source:
+            problems.append((("source",), "field required for a reported value (an id from the case's sources)"))
+        if self.kind != "reported" and not self.reason:
+            problems.append((("reason",), f"field required for {'an assumption' if self.kind == 'assumption' else 'a derived value'}: say in one line why"))
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+
+class Segment(Strict):
+    """A group of customers the company reports (or the case assumes): its share of customers, what one of them
+    pays per period (in the case currency) and, optionally, its own churn or renewal per period and its own
+    cost of winning one customer (once, in the case currency)."""
+
+    name: Annotated[Text, Field(max_length=80)]
+    description: Text | None = None
+    customer_share: SegmentValue
+    revenue: SegmentValue
+    churn: SegmentValue | None = None
+    acquisition_cost: SegmentValue | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "Segment":
+        problems: list[tuple[Loc, str]] = []
+        if not 0.0 < self.customer_share.value <= 1.0:
+            problems.append((("customer_share", "value"), f"a share of customers must be in (0, 1]; got {self.customer_share.value:g}"))
+        if self.revenue.value <= 0.0:
+            problems.append((("revenue", "value"), f"revenue per customer must be above 0; got {self.revenue.value:g}"))
+        if self.revenue.per is None:
+            problems.append((("revenue", "per"), "field required: the period the revenue is over (month, year, ...)"))
+        if self.churn is not None:
+            if not 0.0 < self.churn.value < 1.0:
+                problems.append((("churn", "value"), f"churn must be in (0, 1); got {self.churn.value:g}"))
+            if self.churn.per is None:
+                problems.append((("churn", "per"), "field required: the period the churn is over (month, year, ...)"))
+        if self.acquisition_cost is not None:
+            if self.acquisition_cost.value < 0.0:
+                problems.append((("acquisition_cost", "value"), f"a cost of winning a customer must be 0 or more; got {self.acquisition_cost.value:g}"))
+            if self.acquisition_cost.per is not None:
+                problems.append((("acquisition_cost", "per"), "a cost of winning a customer is paid once: leave per out"))
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+
 class Company(Strict):
     """One company of the case: what it sells, its prices, dated events and its figures.
 
@@ -334,7 +425,30 @@ class Company(Strict):
                     "writes a purchase log for repeat-purchase models as well as a subscription panel")
     plans: list[Plan] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
+    customer_group: Text | None = Field(
+        default=None,
+        description="the one group of customers every CLV input describes, in words shown to readers "
+                    "(e.g. 'a paying Prime Video viewer, with the standalone price as a proxy for revenue')")
+    segments: list[Segment] = Field(
+        default_factory=list,
+        description="groups of customers the company reports (small business, mid-market, regions), each with its "
+                    "share of customers and revenue per customer; the segmentation analysis uses them when given")
     figures: dict[Identifier, Figure]
+
+    @field_validator("segments")
+    @classmethod
+    def _segments_add_up(cls, segments: list[Segment]) -> list[Segment]:
+        if segments:
+            if len(segments) < 2:
+                raise ValueError("give at least two segments, or none")
+            names = [s.name for s in segments]
+            if len(set(names)) != len(names):
+                raise ValueError(f"segment names must differ; got {', '.join(names)}")
+            total = sum(s.customer_share.value for s in segments)
+            if abs(total - 1.0) > 0.02:
+                raise ValueError(f"the segments' customer shares add up to {total:.3f}; they must cover every "
+                                 "customer (1, within 0.02 for rounding)")
+        return segments
 
 
 class CaseData(Strict):

@@ -16,6 +16,7 @@ read numbers and words and nothing else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -118,7 +119,9 @@ class Driver:
 
 @dataclass(frozen=True)
 class Technique:
-    """One technique scenario of the case (journey.yaml) and what it does to CLV per new customer."""
+    """One technique scenario of the case (journey.yaml) and what it does to CLV per new customer: ``gain``
+    is the net gain after the technique's own cost, ``roi`` the return on that cost (net gain over cost),
+    and ``verdict`` its one judged fit (:class:`clvedu.analysis.stage_fit.TechniqueFit`)."""
 
     name: str
     driver: str
@@ -126,6 +129,14 @@ class Technique:
     gain: float
     cost: float
     roi: float | None
+    verdict: str = ""           # strong, fair, weak ("" until the case's stages are judged)
+    verdict_label: str = ""     # "Strong fit"
+    stage: str = ""
+    why: str = ""               # "", "loses" (loses value), "thin" (return on cost under 100%)
+
+    @property
+    def usable(self) -> bool:
+        return self.gain > 0 and self.verdict != "weak"
 
 
 @dataclass(frozen=True)
@@ -173,6 +184,7 @@ class CompanyView:
     strategy: str = ""                 # the segmentation strategy the case's data show ("Differentiated and personalised")
     tech_rows: tuple = ()              # (FitView, Evidence): the three techniques the talk shows for this company
     tech: dict = field(default_factory=dict)  # the same by purpose: win, grow, keep -> (FitView, Evidence)
+    strategy_basis: str = ""           # the evidence behind ``strategy``, in a few words
 
     @property
     def strongest_words(self) -> str:
@@ -324,6 +336,25 @@ def _step_value(step: WorkedStep, currency: str) -> str:
 
 # --- one company -------------------------------------------------------------------------------------------
 
+_SOURCE_KEY = re.compile(r"\s*\(([a-z0-9]+(?:[-_][a-z0-9]+)+)\)")
+_BELOW = re.compile(r"\s*\((?:derived|see|shown|given) (?:below|above)\)|(?<=\bthe price) (?:below|above)\b", re.I)
+_BOOK = re.compile(r"\b(?:chapters?|the book|this book|the course)\b", re.I)
+_PAYBACK_CLAIM = re.compile(r",? so [^.;]*\b(?:pays?|paid) back\b[^.;]*", re.I)
+
+
+def clean_reason(text: str, references: dict[str, Reference]) -> str:
+    """A reason typed in a case, fit to show on a slide: a source key in brackets becomes its author-date
+    citation (or goes when the case has no such source); pointers to a layout ("derived below") and
+    sentences about a book's chapters go; a clause claiming how soon a cost pays back goes (the deck
+    states the computed payback instead)."""
+    text = _SOURCE_KEY.sub(lambda m: f" ({references[m[1]].citation})" if m[1] in references else "", text)
+    text = _BELOW.sub("", text)
+    text = _PAYBACK_CLAIM.sub("", text)
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    text = " ".join(x for x in sentences if not _BOOK.search(x))
+    return " ".join(text.split())
+
+
 def _source(line: InputLine, references: dict[str, Reference]) -> Source:
     basis = line.basis
     cites = tuple(references[s].citation for s in basis.sources if s in references)
@@ -331,7 +362,7 @@ def _source(line: InputLine, references: dict[str, Reference]) -> Source:
     suffix = f" ({'; '.join(cites)})"
     if basis.kind == "derived" and cites and reason.endswith(suffix):
         reason = reason[: -len(suffix)]  # the analysis appends the citations; Source keeps them apart
-    return Source(basis.kind, basis.letter, cites, reason)
+    return Source(basis.kind, basis.letter, cites, clean_reason(reason, references))
 
 
 def _figures(company: CompanyAnalysis, references: dict[str, Reference]) -> tuple[Figure, ...]:
@@ -457,8 +488,6 @@ def inputs_table(analysis: CaseAnalysis, views: list[CompanyView]) -> Table:
                       "(reasons on the backup slide)")
 
 
-SOURCES_PAGE_CHARS = 1500
-"""Characters of bases one backup slide holds at a readable size; more go on a second slide."""
 
 
 def _halves(rows: list, size, limit: int) -> list[list]:
@@ -477,7 +506,8 @@ def _halves(rows: list, size, limit: int) -> list[list]:
 
 def sources_tables(analysis: CaseAnalysis, views: list[CompanyView]) -> list[Table]:
     """Every CLV input of every company with its basis in full: the citation, the derivation or the reason;
-    a figure every company shares (the discount rate) is listed once. On two slides when it is long."""
+    a figure every company shares (the discount rate) is listed once; the acquisition cost's reason ends with
+    the computed payback. One table in four columns (the renderer puts a long one on continuation slides)."""
     rows, seen = [], set()
     for v in views:
         for f in v.figures:
@@ -487,12 +517,15 @@ def sources_tables(analysis: CaseAnalysis, views: list[CompanyView]) -> list[Tab
                 seen.add(f.id)
             who = "All" if f.owner == "shared" else v.name
             kind = {"reported": "Reported", "derived": "Derived", "assumption": "Assumption"}[f.source.kind]
-            basis = "; ".join(f.source.citations) if f.source.kind == "reported" else f.source.reason + (
-                f" ({'; '.join(f.source.citations)})" if f.source.citations else "")
-            rows.append([who, f.short, format_value(f.value, f.family, f.per, analysis.currency), kind, basis])
-    pages = _halves(rows, lambda r: len(r[-1]) + 40, SOURCES_PAGE_CHARS)
-    return [Table(["Company", "Input", "Value", "Basis", "Source or reason"], page, [1.1, 1.25, 1.0, 1.2, 4.6])
-            for page in pages]
+            cites = "; ".join(f.source.citations)
+            basis = cites if f.source.kind == "reported" else f.source.reason + (
+                f" ({cites})" if cites and f"({cites})" not in f.source.reason else "")
+            if f.id == "acquisition_cost":
+                paid = (f"a new {v.noun} pays it back in {filters.periods(v.payback_periods, v.period)}"
+                        if v.payback_periods is not None else f"a new {v.noun} never pays it back")
+                basis = f"{basis.rstrip('. ')}; {paid}." if basis else f"{paid[0].upper()}{paid[1:]}."
+            rows.append([f"{who}: {f.short}", format_value(f.value, f.family, f.per, analysis.currency), kind, basis])
+    return [Table(["Input", "Value", "Basis", "Source or reason"], rows, [1.7, 1.1, 1.1, 5.0])]
 
 
 def segments_table(views: list[CompanyView], currency: str) -> Table:
@@ -737,9 +770,21 @@ class FitView:
         """The first practice here, or the first modelled technique, or None."""
         return (self.practices or self.modelled or (None,))[0]
 
+    judged: tuple = ()            # TechniqueFit of each modelled technique here
+    why_down: str = ""            # why the best modelled technique sets the verdict below the lever's, or ""
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(e.name for e in self.practices + self.modelled)
+
+    def verdict_of(self, evidence) -> str:
+        """The verdict label of a technique shown at this stage: a modelled technique's own judgement, or
+        the stage's for a practice the case describes."""
+        if getattr(evidence, "modelled", False):
+            for j in self.judged:
+                if j.name == evidence.name:
+                    return VERDICT_LABELS[j.verdict]
+        return self.verdict_label
 
 
 @dataclass(frozen=True)
@@ -782,12 +827,23 @@ def _fit_reason(fit, view: CompanyView, currency: str) -> str:
         text = (f"{label}: acts on {words}, worth {worth} per new {view.noun} for a 10% gain "
                 f"({share} of {view.name}'s strongest lever)")
     if fit.downgraded_by:
-        modelled = next(e for e in fit.modelled if e.name == fit.downgraded_by)
-        if modelled.gain is not None and modelled.gain <= 0:
-            text += f"; modelled {fit.downgraded_by.lower()} loses value"
-        else:
-            text += f"; modelled {fit.downgraded_by.lower()} repays only {filters.percent(modelled.roi or 0.0, 0)} of its cost"
+        best = next(j for j in fit.judged if j.name == fit.downgraded_by)
+        text += f"; the best modelled technique here, {best.name.lower()}, {technique_why(best, currency)}"
     return text
+
+
+def technique_why(judged, currency: str) -> str:
+    """Why a modelled technique's verdict is below its lever's, or what it nets: "loses $2 per new member",
+    "nets only 95% of its cost ($7.02 on $7.39)", "nets $1,750 after its cost"."""
+    net = filters.money(judged.gain, 0, currency=currency)
+    if judged.why == "loses":
+        return f"loses {filters.money(-judged.gain, 0, currency=currency)} after its cost"
+    if judged.why == "thin" and judged.roi:
+        cost = judged.gain / judged.roi
+        decimals = 2 if abs(cost) < 100 else 0  # whole amounts would read "$7 on $7"
+        return (f"nets only {filters.percent(judged.roi, 0)} of its cost ({filters.money(judged.gain, decimals, currency=currency)}"
+                f" on {filters.money(cost, decimals, currency=currency)})")
+    return f"nets {net} after its cost"
 
 
 def _fit_views(insights, views: list[CompanyView], relationships, currency: str) -> tuple[LoopStage, ...]:
@@ -804,7 +860,9 @@ def _fit_views(insights, views: list[CompanyView], relationships, currency: str)
                                 verdict_label=VERDICT_LABELS[fit.verdict], lever=fit.lever,
                                 lever_words=lever_words(fit.lever, v), worth=fit.worth, share=fit.share,
                                 practices=fit.practices, modelled=fit.modelled, downgraded_by=fit.downgraded_by,
-                                reason=_fit_reason(fit, v, currency)))
+                                reason=_fit_reason(fit, v, currency), judged=fit.judged,
+                                why_down=technique_why(next(j for j in fit.judged if j.name == fit.downgraded_by), currency)
+                                if fit.downgraded_by else ""))
         stages.append(LoopStage(stage, label, tuple(fits)))
     return tuple(stages)
 
@@ -829,10 +887,13 @@ def components_table(views: list[CompanyView], currency: str) -> Table:
     def m(v):
         return filters.money(v, 0, currency=currency)
 
-    rows = [
-        ["Margin m"] + [filters.money(float(v.inputs.margin.value) - (float(v.inputs.retention_cost.value)
-                                                                      if v.inputs.retention_cost is not None else 0.0),
-                                      None, v.period, currency=currency) for v in views],
+    # m is the margin before the retention cost, as in the formula beside the table, which subtracts that cost itself
+    rows = [["Margin m"] + [filters.money(float(v.inputs.margin.value), None, v.period, currency=currency) for v in views]]
+    if any(v.inputs.retention_cost is not None for v in views):
+        rows.append(["Retention cost"] + [filters.money(float(v.inputs.retention_cost.value) if v.inputs.retention_cost
+                                                        is not None else 0.0, None, v.period, currency=currency)
+                                          for v in views])
+    rows += [
         ["Stay rate r"] + [filters.percent(float(v.inputs.retention.value), 1, v.period) for v in views],
         ["Discount rate d"] + [filters.percent(float(v.inputs.discount.value), 2, v.period) for v in views],
         ["Acquisition cost"] + [m(v.inputs.acquisition_cost) for v in views],
@@ -876,29 +937,77 @@ def techniques_table(view: CompanyView, stages: tuple[LoopStage, ...]) -> Table:
     rows = []
     for fit, ev in technique_rows(view, stages):
         evidence = f"{ev.how.rstrip('.')} ({ev.citation})" if ev.citation else ev.how
-        rows.append([f"{ev.name} ({fit.label.lower()})", evidence, fit.lever_words.capitalize(), fit.verdict_label])
+        rows.append([f"{ev.name} ({fit.label.lower()})", evidence, fit.lever_words.capitalize(), fit.verdict_of(ev)])
     return Table(["Technique (stage)", "How it works, and the evidence", "Moves", "Fit"], rows, [1.5, 3.6, 1.3, 0.9])
 
 
 def fit_table(stages: tuple[LoopStage, ...], views: list[CompanyView]) -> list[Table]:
-    """Every stage of the loop with each company's techniques and judged fit (backup slides, two pages)."""
+    """Every stage of the loop with each company's techniques and judged fit, each modelled technique with its
+    own verdict (a backup slide; the renderer puts a long table on continuation slides)."""
     rows = []
     for st in stages:
         row = [st.label]
         for f in st.fits:
-            names = "; ".join(f.names) or "none"
-            row.append(f"{names}. {f.reason}.")
+            parts = [e.name for e in f.practices] + [f"{j.name} ({VERDICT_LABELS[j.verdict].lower()})"
+                                                     for j in f.judged]
+            row.append(f"{'; '.join(parts) or 'none'}. {f.reason}.")
         rows.append(row)
     header = ["Stage"] + [v.name for v in views]
     widths = [0.8] + [2.6] * len(views)
-    return [Table(header, page, widths) for page in (rows[:4], rows[4:]) if page]
+    return [Table(header, rows, widths)]
 
 
-def segmentation_strategy(evidence) -> str:
-    """The strategy the case's data show: differentiated (two or more price levels or regions), else
-    concentrated on one offer; and personalised when a technique tailors the offer to each customer."""
-    word = "Differentiated" if evidence.price_levels >= 2 or evidence.regions >= 2 else "Concentrated"
-    return f"{word} and personalised" if evidence.personalises else word
+NARROW_MARKET = re.compile(r"\b(?:concentrates? on|focus(?:es|ed)? on|specialis\w* in|mainly (?:for |serves? )?"
+                           r"(?:small|medium|large|young|older|budget|premium)[\w -]*)", re.I)
+"""Words of a company's own description that say it serves one chosen group of customers."""
+BROAD_MARKET = re.compile(r"\b(?:(?:of|at) (?:every|all|any) sizes?|across the whole market|whole market|"
+                          r"from (?:very )?small [\w -]*? to (?:the )?(?:large|multinational|global|enterprise)[\w -]*|"
+                          r"several (?:labels|brands))", re.I)
+"""Words that say it serves several groups with different offers (firms of every size, several labels)."""
+
+
+def _count_word(n: int) -> str:
+    """A small count in words, as it is said: 4 -> "four"; 13 and more as digits."""
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+    return words[n] if 0 <= n < len(words) else f"{n:,}"
+
+
+def segmentation_strategy(evidence, text: str = "", noun: str = "customer", segments: int = 0) -> tuple[str, str]:
+    """(strategy, what shows it, as a verb phrase) from the case's data and the company's own description
+    (``text``: business model, description and offers). Concentrated when the description says the firm
+    concentrates on one group ("concentrates on small and medium-sized businesses"); differentiated when it
+    serves several groups ("employers of every size", "several labels"), or the case sets out two or more
+    ``segments`` of its customers, or it sells at two or more price levels or in two or more regions at
+    different revenue; undifferentiated (one offer for all) otherwise; and personalised as well when a
+    technique tailors the offer to each customer."""
+    broad, narrow = BROAD_MARKET.search(text), NARROW_MARKET.search(text)
+    plural = filters.plural(noun)
+    if narrow and not broad:
+        group = re.sub(r"^(?:concentrates? on|focus(?:es|ed)? on|specialis\w* in|mainly (?:for |serves? )?)\s*", "",
+                       narrow[0].strip(), flags=re.I)
+        word, basis = "Concentrated", f"concentrates on {group}"
+    elif broad:
+        phrase = broad[0].strip()
+        word = "Differentiated"
+        if phrase.lower().startswith(("of", "at", "from")):
+            basis = f"serves {plural} {phrase}"
+        elif phrase.lower().startswith("several"):
+            basis = f"sells {phrase}"
+        else:
+            basis = f"serves the {phrase.lower().removeprefix('across the ')}"
+    elif segments >= 2:
+        word, basis = "Differentiated", f"serves {_count_word(segments)} segments of {plural} with different offers"
+    elif evidence.price_levels >= 2:
+        word, basis = "Differentiated", f"sells at {_count_word(evidence.price_levels)} price levels"
+    elif evidence.regions >= 2:
+        word, basis = "Differentiated", f"sells in {_count_word(evidence.regions)} regions at different revenue"
+    else:
+        word, basis = "Undifferentiated", f"sells one offer to every {noun}"
+    if evidence.personalises:
+        how = evidence.personalising_technique.lower()
+        how = "its offer" if how.startswith("personalis") else f"through {how}"
+        return f"{word} and personalised", f"{basis}, and personalises {how}"
+    return word, basis
 
 
 def volume_words(amount: float, volume) -> str:
@@ -923,8 +1032,8 @@ def segment_bases_table(views: list[CompanyView], currency: str) -> Table:
 
     def value(v: CompanyView) -> str:
         tiers = v.ins.tiers
-        if len(tiers) >= 2 and tiers[0].basis == "plan":
-            return (f"{len(tiers)} plans: {filters.money(tiers[0].clv, 0, currency=currency)} to "
+        if len(tiers) >= 2 and tiers[0].basis in ("plan", "segment"):
+            return (f"{len(tiers)} {tiers[0].basis}s: {filters.money(tiers[0].clv, 0, currency=currency)} to "
                     f"{filters.money(tiers[-1].clv, 0, currency=currency)}")
         if v.ins.break_even_volume is not None:
             return f"Loss below {volume_words(v.ins.break_even_volume, v.ins.volume)}"
@@ -949,7 +1058,9 @@ def segment_values_table(views: list[CompanyView], currency: str) -> Table:
                              filters.money(t.revenue, 2, v.period, currency=currency),
                              filters.money(t.clv, 0, currency=currency)])
                 continue
-            rows.append([v.name, f"{'Plan' if t.basis == 'plan' else 'Region'}: {t.name}",
+            share = (f" ({filters.percent(t.customer_share, 0)} of {filters.plural(v.noun)})"
+                     if t.basis == "segment" and t.customer_share is not None else "")
+            rows.append([v.name, f"{ {'plan': 'Plan', 'segment': 'Segment'}.get(t.basis, 'Region')}: {t.name}{share}",
                          filters.money(t.revenue, 2, v.period, currency=currency),
                          filters.money(t.clv, 0, currency=currency)])
         for r in v.ins.regions:
@@ -1001,11 +1112,17 @@ def _talk_charts(analysis: CaseAnalysis, views: list[CompanyView]) -> dict[str, 
     for v in views[:2]:
         if v.techniques:
             modelled.append(ChartSpec(
-                "barh", f"{v.name}: modelled gain per new {v.noun}", f"Gain in CLV ({cur})", "",
-                (Series("Gain in CLV", tuple(t.gain for t in v.techniques)),),
-                categories=tuple(t.name for t in v.techniques), number_format=fmt))
+                "barh", f"{v.name}: net gain per new {v.noun}, after each technique's cost",
+                f"Net gain in CLV after cost ({cur})", "",
+                (Series("Net gain after cost", tuple(t.gain for t in v.techniques)),),
+                categories=tuple(technique_category(t) for t in v.techniques), number_format=fmt))
     charts["modelled"] = modelled
     return charts
+
+
+def technique_category(t: Technique) -> str:
+    """A technique's bar label: its name and its one verdict, "Loyalty rewards (weak fit)"."""
+    return f"{t.name} ({t.verdict_label.lower()})" if t.verdict_label else t.name
 
 
 # --- the talk's diagrams ---------------------------------------------------------------------------------------
@@ -1293,8 +1410,16 @@ def _with_insights(view: CompanyView, analysis: CaseAnalysis, insights) -> Compa
     ins = insights.companies[view.id]
     company = analysis.companies[view.id]
     best, worst = churn_range(analysis.case, company)
+    words = " ".join([view.business_model, view.description, *view.offers])
+    strategy, basis = segmentation_strategy(ins.segmentation, words, view.noun,
+                                           sum(t.basis == "segment" for t in ins.tiers))
+    judged = {j.name: j for j in insights.techniques if j.company_id == view.id}
+    techniques = tuple(replace(t, verdict=judged[t.name].verdict, verdict_label=VERDICT_LABELS[judged[t.name].verdict],
+                               stage=judged[t.name].stage, why=judged[t.name].why) if t.name in judged else t
+                       for t in view.techniques)
     return replace(view, ins=ins, rec=ins.recommendation, eco=ins.ecosystem, ranged=_ranged(company, view.noun),
-                   stay_range=() if best is None else (best, worst), strategy=segmentation_strategy(ins.segmentation))
+                   stay_range=() if best is None else (best, worst), strategy=strategy, strategy_basis=basis,
+                   techniques=techniques)
 
 
 def build_context(case: Case, rubric: Rubric, analysis: CaseAnalysis | None = None,
@@ -1303,7 +1428,11 @@ def build_context(case: Case, rubric: Rubric, analysis: CaseAnalysis | None = No
     analysis = analysis if analysis is not None else analyse_case(case)
     references = _unique_references(analysis)
     by_id = {r.id: r for r in references}
-    views = [_company_view(case, c, by_id) for c in analysis.companies.values()]
+    every = {sid: by_id.get(sid) or reference(case, sid) for sid in case.sources}   # a reason may cite any source
+    views = [_company_view(case, c, every) for c in analysis.companies.values()]
+    cited = {sid for v in views for f in v.figures for sid, r in every.items()
+             if sid not in by_id and f"({r.citation})" in f.source.reason}
+    references = references + tuple(every[sid] for sid in cited)
     view_of = {v.id: v for v in views}
     ranked = [view_of[c.id] for c in analysis.ranked]
     b2b = _b2b(analysis)

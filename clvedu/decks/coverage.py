@@ -2,7 +2,9 @@
 
 A slide claims codes with a line in its notes such as ``Maps to: LO1 · P1, M1`` (any separators;
 case-insensitive ``Maps to``). Talk time counts the words of the notes, without the mapping line,
-at :data:`WORDS_PER_MINUTE`. Works on students' decks as well as generated ones.
+at :data:`WORDS_PER_MINUTE`, over the slides that are spoken: as in a generated deck, slides after one
+titled "Questions" and slides titled "Backup…" or "Appendix…" wait for questions and are not counted.
+Works on students' decks as well as generated ones.
 
 With ``collect_text=True`` :func:`read_coverage` also keeps the words on the slides (text boxes, tables,
 groups) and in the notes, one paragraph a line, for :mod:`clvedu.decks.class_report` to look for an
@@ -28,6 +30,8 @@ MAX_DECK_TEXT = 2_000_000
 
 _MAPS_TO = re.compile(r"^\s*maps\s+to\s*:(?P<codes>.*)$", re.IGNORECASE | re.MULTILINE)
 _CODE = re.compile(r"\b(LO\d+|[PMD]\d+)\b", re.IGNORECASE)
+_QUESTIONS_TITLE = re.compile(r"^\s*(any\s+)?questions?\b", re.IGNORECASE)
+_BACKUP_TITLE = re.compile(r"^\s*(backup|appendix)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -38,6 +42,8 @@ class SlideNotes:
     codes: list[str]
     unknown: list[str] = field(default_factory=list)
     has_notes: bool = True
+    backup: bool = False
+    """After the Questions slide, or titled Backup/Appendix: kept for questions, not part of the talk time."""
 
 
 @dataclass
@@ -50,7 +56,12 @@ class Coverage:
 
     @property
     def words(self) -> int:
-        return sum(s.words for s in self.slides)
+        """Words of the spoken notes: backup slides are left out, as ``clvedu deck`` leaves them out."""
+        return sum(s.words for s in self.slides if not s.backup)
+
+    @property
+    def backup_slides(self) -> list[int]:
+        return [s.number for s in self.slides if s.backup]
 
     @property
     def minutes(self) -> float:
@@ -104,6 +115,7 @@ def read_coverage(path: str | os.PathLike, rubric: Rubric | None = None, *, coll
     slides = []
     texts: list[str] = []
     kept = 0
+    after_questions = False
     try:
         for number, slide in enumerate(prs.slides, start=1):
             title = slide.shapes.title.text_frame.text.strip() if slide.shapes.title is not None else ""
@@ -116,7 +128,9 @@ def read_coverage(path: str | os.PathLike, rubric: Rubric | None = None, *, coll
             codes, spoken = parse_maps_to(notes)
             slides.append(SlideNotes(number=number, title=title, words=word_count(spoken),
                                      codes=[c for c in codes if c in known],
-                                     unknown=[c for c in codes if c not in known], has_notes=bool(spoken.strip())))
+                                     unknown=[c for c in codes if c not in known], has_notes=bool(spoken.strip()),
+                                     backup=after_questions or bool(_BACKUP_TITLE.match(title))))
+            after_questions = after_questions or bool(_QUESTIONS_TITLE.match(title))
     except Exception as exc:  # a damaged part python-pptx only meets when reading the slides
         message = " ".join(str(exc).split())[:160]
         raise UserError(f"{path}: not a readable PowerPoint (.pptx) file ({type(exc).__name__}: {message})") from None
@@ -137,8 +151,10 @@ def format_report(cov: Coverage) -> str:
         lines.append(f"{code:<5} " + " ".join(f"{m:>{width}}" for m in marks) + f"  {count}")
     lines.append("")
     verdict = "over" if cov.minutes > TALK_MINUTES * 1.1 else ("under" if cov.minutes < TALK_MINUTES * 0.8 else "about right for")
+    backup = cov.backup_slides
+    kept_back = f"; {len(backup)} backup slide{'s' if len(backup) != 1 else ''} not counted" if backup else ""
     lines.append(f"Talk time: {cov.words} words of notes ≈ {cov.minutes:.1f} minutes at {WORDS_PER_MINUTE} words a minute "
-                 f"({verdict} the {TALK_MINUTES:.0f} minutes)")
+                 f"({verdict} the {TALK_MINUTES:.0f} minutes{kept_back})")
     lines.append("Slides without notes: " + (", ".join(map(str, cov.without_notes)) or "none"))
     unknown = sorted({c for s in cov.slides for c in s.unknown})
     if unknown:

@@ -94,12 +94,13 @@ def _significant(number: float, figures: int) -> float:
 def say_money(value: Any, *, currency: str = "USD") -> str:
     """An amount rounded for speech: whole units below 100 (``$21``), else two significant figures
     (``$152.47`` -> ``about $150``, ``29607`` -> ``about $30,000``); "about" whenever rounding moved it by
-    more than half of one per cent."""
+    more than half of one per cent; a loss is said as ``minus about $30``."""
     number, _ = _number(value, "say_money")
     rounded = _rounded(number, 0) if abs(number) < 100 else _significant(number, 2)
-    text = _money(rounded, currency, decimals=0)
+    text = _money(abs(rounded), currency, decimals=0)
     close = abs(rounded - number) <= 0.005 * max(abs(number), 1e-12)
-    return text if close else f"about {text}"
+    text = text if close else f"about {text}"
+    return f"minus {text}" if rounded < 0 else text  # "-$30" cannot be read aloud
 
 
 def say_percent(value: Any) -> str:

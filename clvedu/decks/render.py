@@ -54,6 +54,47 @@ def maps_to_line(codes: list[str], rubric: Rubric) -> str:
     return line + (" · " + ", ".join(criteria) if criteria else "")
 
 
+# --- backup tables over as many slides as they need ------------------------------------------------------
+
+BACKUP_PT = 14
+"""Smallest table text on a backup slide."""
+BACKUP_ROWS = 6
+"""Most body rows of a backup table with several columns on one slide (a worked calculation of short cells may
+take :data:`BACKUP_SHORT_ROWS`, so that it reads on one slide); more go on continuation slides."""
+BACKUP_SHORT_ROWS = 15
+SHORT_CELL = 40
+AREA_PT = (873.0, 396.0)
+"""Width and height (points) of the area under a slide's title band in the default design, less a margin for
+rows that wrap once more than estimated."""
+
+
+def table_height(table: Table, size: float, width_pt: float = AREA_PT[0]) -> float:
+    """Points a table needs at ``size`` (the writer's estimate: wrapped lines x 1.2 x size + 8 a row)."""
+    weights = table.widths or [1.0] * len(table.header)
+    col = [width_pt * w / sum(weights) for w in weights]
+    rows = [table.header] + table.rows
+    return sum(max(textfit.lines_needed(str(c), (w - 12) * 0.88, size) for c, w in zip(row, col)) * size * 1.2 + 8
+               for row in rows) + (29 if table.note else 0)
+
+
+def table_pages(table: Table, size: float = BACKUP_PT, height_pt: float = AREA_PT[1]) -> list[Table]:
+    """``table`` split into as few pages of about equal rows as keep each at most :data:`BACKUP_ROWS` rows
+    (:data:`BACKUP_SHORT_ROWS` when every cell is short; a one-column list has no row limit) and inside the
+    slide at ``size`` points."""
+    rows = table.rows
+    if not rows:
+        return [table]
+    short = all(len(str(c)) <= SHORT_CELL for r in rows for c in r)
+    most = len(rows) if len(table.header) == 1 else (BACKUP_SHORT_ROWS if short else BACKUP_ROWS)
+    for count in range(max(1, -(-len(rows) // most)), len(rows) + 1):
+        sizes = [len(rows) // count + (1 if k < len(rows) % count else 0) for k in range(count)]   # as even as can be
+        starts = [sum(sizes[:k]) for k in range(count)]
+        pages = [rows[a:a + n] for a, n in zip(starts, sizes)]
+        if all(table_height(Table(table.header, pg, table.widths, table.note), size) <= height_pt for pg in pages):
+            return [Table(table.header, pg, table.widths, table.note) for pg in pages]
+    return [Table(table.header, [r], table.widths, table.note) for r in rows]
+
+
 # --- rendering the specs --------------------------------------------------------------------------------
 
 def _render_tree(renderer: Renderer, value: Any, path: tuple) -> Any:
@@ -93,15 +134,14 @@ def _bullet_lines(rendered: str) -> list[tuple[int, str]]:
 def _reference_list(ctx: DeckContext, text: dict) -> int:
     """Add the reference list to the context's tables: the case's sources behind the figures shown and the
     academic sources the spec cites (``text.academic``, entries left empty when not cited); return the
-    number of slides it needs (``references`` and, when long, ``references_more``)."""
+    number of reference tables (one: the renderer splits a long one over continuation slides)."""
     academic = text.get("academic", []) if isinstance(text, dict) else []
     if not isinstance(academic, list):
         raise TemplateError("text.academic must be a list of reference-list entries")
     pages = reference_tables(ctx.values.get("references", ()), [a for a in map(str, academic) if a.strip()])
-    ctx.tables["references"] = pages[0]
-    if len(pages) > 1:
-        ctx.tables["references_more"] = pages[1]
-    return len(pages)
+    ctx.tables["references"] = Table(pages[0].header, [r for pg in pages for r in pg.rows], pages[0].widths)
+    ctx.tables.pop("references_more", None)
+    return 1  # one table: a backup slide's long table goes on continuation slides (table_pages)
 
 
 def render_slides(spec_file: SpecFile, ctx: DeckContext, rubric: Rubric) -> tuple[list[RenderedSlide], dict]:
@@ -117,8 +157,24 @@ def render_slides(spec_file: SpecFile, ctx: DeckContext, rubric: Rubric) -> tupl
             if not keep:
                 continue
         kept.append(i)
+    # a backup table too long for one slide goes on continuation slides (known before numbering)
+    ids = [spec.slides[i].id for i in kept]
+    q_at = ids.index("questions") if "questions" in ids else None
+    pages: dict[int, list[Table]] = {}
+    for pos, i in enumerate(kept):
+        s = spec.slides[i]
+        backup = s.id.startswith("backup") or (q_at is not None and pos > q_at)
+        key = (s.table or "").strip()
+        if backup and key and "{" not in key:
+            whole = ctx.tables.get(key) or (special_table(key, ctx, text, rubric)
+                                             if key in text.get("tables", {}) else None)
+            if whole is not None:
+                pages[i] = table_pages(whole)
     # every slide's number is known before any text is rendered, so a note can point to a backup slide
-    numbers = {spec.slides[i].id: n for n, i in enumerate(kept, start=1)}
+    numbers, n = {}, 1
+    for i in kept:
+        numbers[spec.slides[i].id] = n
+        n += len(pages.get(i, [None]))
     renderer.values["slide_no"] = numbers
     if numbers != ctx.values.get("slide_no"):
         text = _rerender(renderer, spec.text, text, ("text",))  # texts that name slide numbers, again
@@ -147,6 +203,27 @@ def render_slides(spec_file: SpecFile, ctx: DeckContext, rubric: Rubric) -> tupl
         if chart and chart in ctx.diagrams:
             chart, diagram = None, chart
         number = numbers[s.id]
+        if i in pages and len(pages[i]) > 1:
+            key = s.table.strip()
+            title = textfit.clean(renderer.render(s.title, base + ("title",)))
+            if key not in ctx.tables:  # a table of the spec's text: its rows again, with the final slide numbers
+                final, start = special_table(key, ctx, text, rubric), 0
+                cut = []
+                for page in pages[i]:
+                    cut.append(Table(final.header, final.rows[start:start + len(page.rows)], final.widths, final.note))
+                    start += len(page.rows)
+                pages[i] = cut
+            for k, page in enumerate(pages[i], start=1):
+                ctx.tables[f"{key}@{k}"] = page
+                slides.append(RenderedSlide(
+                    id=s.id if k == 1 else f"{s.id}_page{k}", layout=spec.layouts[s.layout],
+                    title=title if k == 1 else f"{title.removesuffix(' (continued)')} (continued, {k} of {len(pages[i])})",
+                    subtitle="",
+                    bullets=textfit.limit_bullets(bullets) if k == 1 else [], table=f"{key}@{k}", chart=None,
+                    notes=notes if k == 1 else "The table continues, in the same form.",
+                    maps_to=maps_to_line(s.maps_to, rubric) if s.maps_to else "", arrange=getattr(s, "arrange", "side"),
+                    backup=True, talk=False))
+            continue
         slides.append(RenderedSlide(
             id=s.id, layout=spec.layouts[s.layout], title=textfit.clean(renderer.render(s.title, base + ("title",))),
             subtitle=textfit.clean(renderer.render(s.subtitle, base + ("subtitle",))) if s.subtitle else "",

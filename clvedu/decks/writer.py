@@ -247,6 +247,8 @@ class DeckWriter:
             for i, (kind, item) in enumerate(visuals):
                 x = vl + i * (each + GAP)
                 if kind == "table":
+                    # a backup table is split over continuation slides (clvedu.decks.render.table_pages) so that
+                    # it fits the default design at 14 pt or more; a smaller tutor's template may shrink it further
                     self._table(slide, item, x, vt, each, vh, sizes=TALK_TABLE_SIZES if talk else OTHER_TABLE_SIZES)
                 elif kind == "diagram":
                     draw_diagram(slide.shapes, item, x, vt, each, vh)
