@@ -465,8 +465,8 @@ def test_lever_wording_follows_a_ranking_that_flips(tmp_path, raw_case):
     assert "For Netflix, churn 10% lower is worth most" in teaching.lever_sentence(netflix)
     assert "churn 10% lower is worth" in teaching.lever_comparison(netflix) and "more than" in teaching.lever_comparison(netflix)
     verdict = teaching.lever_verdict(flipped)
-    assert verdict.startswith("For Netflix the most valuable at base is churn 10% lower")
-    assert "For Amazon Prime Video the most valuable at base is revenue per member 10% higher" in verdict
+    assert verdict.startswith("For Netflix the most valuable is churn 10% lower")
+    assert "For Amazon Prime Video the most valuable is revenue per member 10% higher" in verdict
     # no lever comes first everywhere, so the model answer falls back on what does hold in every scenario: the
     # margin and churn ordering (the discount rate does not change it), checked by hand from the case file
     _, hand = raw_case

@@ -299,6 +299,7 @@ def test_every_stage_judgement_is_the_same_wherever_it_appears(decks, analyses, 
     by_label = {v.lower(): k for k, v in labels.items()}
     ids = {c.name: cid for cid, c in analysis.companies.items()}
     own = {(names[t.company_id], t.name): VERDICT_LABELS[t.verdict] for t in insights.techniques}
+    practice = {(f.stage, names[f.company_id]): VERDICT_LABELS[f.lever_verdict] for f in insights.fits if f.techniques}
     for slide in slides:
         for t in tables_of(slide):
             if t[0][:1] == ["Technique (stage)"]:
@@ -307,7 +308,10 @@ def test_every_stage_judgement_is_the_same_wherever_it_appears(decks, analyses, 
                 for row in t[1:]:
                     stage = by_label[re.search(r"\(([^()]*)\)$", row[0])[1]]
                     technique = re.sub(r"\s*\([^()]*\)$", "", row[0])
-                    assert row[3] == own.get((company, technique), verdict[(stage, company)])
+                    # a practice (not priced) takes the lever's verdict, which the stage's can only equal or beat
+                    assert row[3] == own.get((company, technique), practice[(stage, company)])
+                    order = list(VERDICT_LABELS.values())
+                    assert order.index(verdict[(stage, company)]) <= order.index(row[3])
     # 3. the backup table, stage by stage: "... Strong fit: acts on ..."
     for slide in slides:
         for t in tables_of(slide):
@@ -341,28 +345,38 @@ def test_stage_fit_rule_by_hand(analyses):
         company = analysis.companies[fit.company_id]
         gains = {e.lever: e.gain for e in company.levers}
         share = gains[fit.lever] / max(gains.values())
+        lever = "strong" if share >= 0.6 else "fair" if share >= 0.3 else "weak"
         if not fit.techniques:
             expected = "gap" if share >= 0.3 else "low priority"
         else:
-            expected = "strong" if share >= 0.6 else "fair" if share >= 0.3 else "weak"
-            modelled = [t for t in fit.techniques if t.modelled]
-            if modelled:  # the stage fits as well as its best modelled technique
-                order = ["strong", "fair", "weak"]
-                expected = order[min(order.index(_technique_rule(expected, t.gain, t.roi)) for t in modelled)]
+            # the stage fits as well as its best technique: a practice takes the lever's verdict (it is not
+            # priced), a modelled technique its own
+            order = ["strong", "fair", "weak"]
+            verdicts = [lever if not t.modelled else _technique_rule(_best_gain(company), t.gain, t.roi)
+                        for t in fit.techniques]
+            expected = order[min(order.index(v) for v in verdicts)]
         assert fit.verdict == expected, (fit.stage, fit.company_id)
+        assert fit.lever_verdict == lever
     # the two firms differ where their numbers do: after joining, and at win back
     after = {(f.stage, f.company_id): f.verdict for f in insights.fits if f.stage in ("use", "stay", "win_back")}
     assert any(after[(s, "netflix")] != after[(s, "prime_video")] for s in ("use", "stay", "win_back"))
 
 
-def _technique_rule(lever_verdict: str, gain: float, roi: float | None) -> str:
-    """A modelled technique's verdict by hand: weak when it loses value, one step below its lever's verdict when
-    it nets less than its own cost again (return on cost under 100%), else its lever's verdict."""
+def _technique_rule(best_gain: float, gain: float, roi: float | None) -> str:
+    """A modelled technique's verdict by hand: weak when it loses value; else by what it nets against the
+    company's best-netting technique (strong from 60%, fair from 30%), one step lower when it nets less than
+    its own cost again (return on cost under 100%)."""
     if gain <= 0:
         return "weak"
+    share = gain / best_gain
+    verdict = "strong" if share >= 0.6 else "fair" if share >= 0.3 else "weak"
     if roi is not None and roi < 1:
-        return {"strong": "fair", "fair": "weak", "weak": "weak"}[lever_verdict]
-    return lever_verdict
+        return {"strong": "fair", "fair": "weak", "weak": "weak"}[verdict]
+    return verdict
+
+
+def _best_gain(company) -> float:
+    return 0.0 if company.techniques is None or company.techniques.empty else float(company.techniques["delta_clv"].max())
 
 
 def test_regional_segments_and_member_spending_by_hand(analyses):
@@ -470,7 +484,7 @@ def test_recommendations_differ_where_the_numbers_differ(decks, analyses):
         for cid, r in zip(analysis.companies, recs):
             assert analysis.companies[cid].name in title
             if r.technique and r.technique.name != "Price change" and len({k[0] for k in keys}) == 1:
-                assert f"{'scaling up' if r.technique.scale else 'trialling'} {r.technique.name.lower()}" in title
+                assert f"{'scales up' if r.technique.scale else 'trials'} {r.technique.name.lower()}" in title
 
 
 # --- nothing about the kit ------------------------------------------------------------------------------------------
@@ -578,6 +592,7 @@ def test_speech_filters():
     assert f["say_money"](152.47) == "about $150" and f["say_money"](21.25) == "about $21"
     assert f["say_money"](6.0) == "$6" and f["say_money"](29607.55) == "about $30,000"
     assert f["say_money"](-30.23) == "minus about $30" and f["say_money"](-6.0) == "minus $6"
+    assert [filters.article(x) for x in ("8%", "11%", "20%", "18,000")] == ["an 8%", "an 11%", "a 20%", "an 18,000"]
     assert f["say_percent"](0.022) == "2.2%" and f["say_percent"](0.0249) == "2.5%"
     assert f["say_percent"](0.125) == "about 13%" and f["say_percent"](0.006029) == "0.6%"
     assert filters.gist("Plans from $7 let each viewer pick a price, and the choice sets the margin.") == \
@@ -628,10 +643,10 @@ def test_each_technique_has_one_verdict_by_hand(analyses, name):
         company = analysis.companies[fit.company_id]
         gains = {e.lever: e.gain for e in company.levers}
         share = gains[fit.lever] / max(gains.values())
-        lever_verdict = "strong" if share >= 0.6 else "fair" if share >= 0.3 else "weak"
         for t in fit.techniques:
             if t.modelled:
-                assert judged[(fit.company_id, t.name)].verdict == _technique_rule(lever_verdict, t.gain, t.roi)
+                assert judged[(fit.company_id, t.name)].verdict == _technique_rule(_best_gain(company), t.gain, t.roi)
+                assert judged[(fit.company_id, t.name)].share == pytest.approx(share)
     # every modelled technique of the case is judged, once
     for cid, company in analysis.companies.items():
         names = [] if company.techniques is None else list(company.techniques["technique"])
@@ -649,6 +664,8 @@ def test_recommended_technique_is_the_best_fit_that_pays_never_a_weak_one(analys
         if not usable:
             assert chosen is None
             continue
+        if ci.recommendation.action == "keep_members":  # keeping members first: a technique that keeps them, if any
+            usable = [t for t in usable if t.lever == "retention"] or usable
         best = min(usable, key=lambda t: (order[t.verdict], -t.gain))
         assert chosen is not None and chosen.name == best.name and chosen.verdict == best.verdict
         assert chosen.scale == (best.verdict == "strong" and (best.roi is None or best.roi >= 2))
@@ -703,10 +720,10 @@ def test_every_technique_verdict_is_the_same_on_chart_tables_notes_and_recommend
 
 
 def _recommended_mentions(text: str, companies, verdict) -> list[tuple[str, str]]:
-    """(company, technique) for each technique the text recommends ("scaling up X", "trialling X", "the best fit
-    that pays is X"), credited to the nearest company named before it."""
+    """(company, technique) for each technique the text recommends ("scale up X", "scales up X", "trial X",
+    "the best fit that pays is X"), credited to the nearest company named before it."""
     found = []
-    for m in re.finditer(r"(?:scaling up|trialling|best fit that pays is|best fit) ([a-z][a-z ]*)", text):
+    for m in re.finditer(r"(?:scales? up|trials?|best fit that pays is|best fit) ([a-z][a-z ]*)", text):
         before = text[:m.start()]
         company = max(companies, key=lambda n: before.rfind(n))
         for (c, technique) in verdict:
@@ -729,7 +746,7 @@ def test_recommendation_slide_agrees_with_the_verdicts(decks, analyses, name):
     for cid, ci in insights.companies.items():
         k = ci.recommendation.technique
         if k is not None and k.name != "Price change":
-            assert f"{'scaling up' if k.scale else 'trialling'} {k.name.lower()}" in text
+            assert f"{'scale up' if k.scale else 'trial'} {k.name.lower()}" in text
 
 
 # --- text that fits the case's data -------------------------------------------------------------------------------
@@ -869,3 +886,15 @@ def test_wider_spending_changes_the_recommendation_when_its_margin_passes_the_th
     rec = insights.companies["prime_video"].recommendation
     expected = "keep_members" if eco.retail_margin.base > threshold else plain.action
     assert rec.action == expected
+
+
+def test_keeping_members_first_recommends_a_technique_that_keeps_them():
+    for name in ("netflix", "adp", "mini"):
+        analysis = analyse_case(load_case(CASES[name]))
+        insights = analyse_insights(analysis)
+        judged = {(t.company_id, t.name): t for t in insights.techniques}
+        for cid, ci in insights.companies.items():
+            rec = ci.recommendation
+            retention_usable = [t for (c, _), t in judged.items() if c == cid and t.lever == "retention" and t.usable]
+            if rec.action == "keep_members" and retention_usable:
+                assert judged[(cid, rec.technique.name)].lever == "retention", (name, cid)

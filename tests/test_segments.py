@@ -170,7 +170,8 @@ def test_case_segments_come_from_the_case_and_their_clv_is_computed_by_hand():
             assert t.revenue.per == "year" and s.revenue == pytest.approx(t.revenue.value)
             r = 1 - t.churn.value
             # contract timing: m / (1 + d - r(1 + g)) - c / (1 + d - r) - AC, every other input at the average
-            by_hand = s.revenue * q / (1 + d - r * (1 + g)) - cost / (1 + d - r) - ac
+            won = t.acquisition_cost.value if t.acquisition_cost is not None else ac  # the segment's own cost, if given
+            by_hand = s.revenue * q / (1 + d - r * (1 + g)) - cost / (1 + d - r) - won
             assert s.clv == pytest.approx(by_hand, rel=1e-12)
             assert all(k in ("reported", "derived", "assumption") for k in s.kinds)
             assert s.share_basis.text and s.revenue_basis.text

@@ -277,11 +277,12 @@ def lever_changes(case: Case, company: CompanyAnalysis) -> tuple[LeverChange, ..
     return tuple(out)
 
 
-def best_technique(company: CompanyAnalysis, judged=None) -> TechniqueChoice | None:
+def best_technique(company: CompanyAnalysis, judged=None, lever: str | None = None) -> TechniqueChoice | None:
     """The modelled technique to act on (see the module notes). ``judged`` holds the company's
     :class:`~clvedu.analysis.stage_fit.TechniqueFit` (from :func:`~clvedu.analysis.stage_fit.stage_fits`);
     without it (a case with no journey stages) every technique that gains value and nets at least its cost
-    again is a candidate, judged strong."""
+    again is a candidate, judged strong. With ``lever`` ("retention", "revenue", "acquisition"), techniques
+    that move that lever come first when one of them may be recommended."""
     from clvedu.analysis.stage_fit import RANK, THIN_RETURN
 
     table = company.techniques
@@ -308,6 +309,9 @@ def best_technique(company: CompanyAnalysis, judged=None) -> TechniqueChoice | N
         candidates.append(TechniqueChoice(str(row.technique), str(row.driver), gain, roi, verdict, stage))
     if not candidates:
         return None
+    if lever is not None:
+        on_lever = [t for t in candidates if t.name in verdicts and verdicts[t.name].lever == lever]
+        candidates = on_lever or candidates
     return min(candidates, key=lambda t: (RANK[t.verdict], -t.gain))
 
 
@@ -408,7 +412,8 @@ def recommend(case: Case, company: CompanyAnalysis, judged=None, ecosystem=None)
     else:
         action = "acquire"
     return Recommendation(company.id, first.lever, first.label, first.gain, second.lever, second.gain, action,
-                          test, best_technique(company, judged), lever_changes(case, company),
+                          test, best_technique(company, judged, "retention" if action == "keep_members" else None),
+                          lever_changes(case, company),
                           customer_trend(case, company), crossover_churn(company), wider)
 
 

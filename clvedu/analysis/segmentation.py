@@ -77,6 +77,7 @@ class ValueTier:
     volume: float | None = None  # orders or seats per customer (volume tiers only)
     customer_share: float | None = None  # share of the company's customers (segments only)
     churn: float | None = None           # churn per period (the CLV's period) when the segment has its own
+    acquisition_cost: float | None = None  # the segment's own cost of winning one, when the case gives it
 
 
 @dataclass(frozen=True)
@@ -332,8 +333,8 @@ def value_tiers(company: CompanyAnalysis, regions: tuple[RegionSegment, ...],
     when ``case`` is given."""
     segments = case_segments(case, company) if case is not None else ()
     if len(segments) >= 2:
-        tiers = [ValueTier(s.name, s.revenue, s.clv, "segment", customer_share=s.customer_share, churn=s.churn)
-                 for s in segments]
+        tiers = [ValueTier(s.name, s.revenue, s.clv, "segment", customer_share=s.customer_share, churn=s.churn,
+                           acquisition_cost=s.acquisition_cost) for s in segments]
         return tuple(sorted(tiers, key=lambda t: t.clv))
     if len(company.plans) >= 2:
         return tuple(ValueTier(p.name, p.price, p.clv, "plan") for p in sorted(company.plans, key=lambda p: p.clv))

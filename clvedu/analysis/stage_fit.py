@@ -31,12 +31,17 @@ customer (the gain after its own cost: the kit's technique effects count the cos
 and its return on cost (net gain over cost):
 
 * ``weak`` when it loses value (a net gain of zero or less), whatever the lever;
-* otherwise the verdict of the lever at its stage, one step lower when its return on cost is under
-  :data:`THIN_RETURN` (it nets less than its own cost again, which leaves little room for error in its
-  assumed effect).
+* otherwise by what it nets against the company's best-netting modelled technique (``value_share``), on the
+  lever thresholds: ``strong`` from 0.6, ``fair`` from 0.3, ``weak`` below. A priced technique is judged by
+  its price, not by the lever it moves: referrals that save a large acquisition cost can net more than a
+  retention scheme even though retention is the stronger lever;
+* one step lower when its return on cost is under :data:`THIN_RETURN` (it nets less than its own cost
+  again, which leaves little room for error in its assumed effect).
 
-A stage with modelled techniques takes the best verdict among them (practices the case describes are not
-priced, so they cannot lift it). :func:`stage_fits` returns one :class:`StageFit` per stage and company, in
+A practice the case describes is not priced, so it is judged by the lever at its stage (``lever_verdict``).
+A stage takes the best verdict among its techniques: its practices' lever verdict and each modelled
+technique's own; ``downgraded_by`` names the best modelled technique when a stage with no practices falls
+below its lever's verdict. :func:`stage_fits` returns one :class:`StageFit` per stage and company, in
 loop order, each holding its techniques' :class:`TechniqueFit`; every deck, table and sentence that shows
 a judgement reads these objects, so a stage or a technique is judged the same everywhere.
 """
@@ -113,7 +118,9 @@ class TechniqueFit:
     cost: float
     roi: float | None     # net gain over cost; None when it costs nothing
     verdict: str          # strong, fair, weak
-    why: str              # "" (the lever's verdict), "loses" (loses value), "thin" (return on cost under THIN_RETURN)
+    why: str              # "" (nets near the best), "small" (nets under FAIR of the best), "loses" (loses value),
+    #                       "thin" (return on cost under THIN_RETURN)
+    value_share: float = 0.0   # net gain over the company's best modelled net gain (0 when it loses value)
 
     @property
     def usable(self) -> bool:
@@ -121,19 +128,23 @@ class TechniqueFit:
         return self.gain > 0 and self.verdict != "weak"
 
 
-def judge_technique(evidence: Evidence, stage: str, company_id: str, lever: str, share: float) -> TechniqueFit:
-    """The :class:`TechniqueFit` of one modelled technique at its stage (see the module notes)."""
-    base = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
+def judge_technique(evidence: Evidence, stage: str, company_id: str, lever: str, share: float,
+                    best_gain: float) -> TechniqueFit:
+    """The :class:`TechniqueFit` of one modelled technique at its stage (see the module notes); ``best_gain``
+    is the largest net gain among the company's modelled techniques."""
+    lever_base = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
     gain = float(evidence.gain or 0.0)
+    value_share = gain / best_gain if gain > 0 and best_gain > 0 else 0.0
+    base = "strong" if value_share >= STRONG else ("fair" if value_share >= FAIR else "weak")
     if gain <= 0:
         verdict, why = "weak", "loses"
     elif evidence.roi is not None and evidence.roi < THIN_RETURN:
         verdict, why = _DOWN[base], "thin"
     else:
-        verdict, why = base, ""
+        verdict, why = base, ("" if base != "weak" else "small")
     return TechniqueFit(company_id=company_id, name=evidence.name, stage=stage, lever=lever, share=share,
-                        lever_verdict=base, gain=gain, cost=float(evidence.cost or 0.0), roi=evidence.roi,
-                        verdict=verdict, why=why)
+                        lever_verdict=lever_base, gain=gain, cost=float(evidence.cost or 0.0), roi=evidence.roi,
+                        verdict=verdict, why=why, value_share=value_share)
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,8 @@ class StageFit:
     verdict: str                     # strong, fair, weak, gap, low priority
     downgraded_by: str               # the best modelled technique, when it sets a verdict below the lever's; or ""
     judged: tuple[TechniqueFit, ...] = ()   # each modelled technique here, judged once
+    lever_verdict: str = ""          # strong, fair or weak from the lever alone: the verdict of each practice here
+    lifted_by: str = ""              # the modelled technique that sets a verdict above the lever's; or ""
 
     @property
     def practices(self) -> tuple[Evidence, ...]:
@@ -204,6 +217,8 @@ def stage_fits(case, journey, companies: dict[str, CompanyAnalysis]) -> tuple[St
             placed.setdefault((STAGE_OF_LEVER[lever], cid), []).append(
                 Evidence(str(row.technique), " ".join(sc.description.split()), "", modelled=True,
                          gain=float(row.delta_clv), roi=roi, cost=float(row.cost)))
+    best_gain = {cid: max([e.gain for (_, c), found in placed.items() if c == cid for e in found
+                           if e.modelled and e.gain is not None], default=0.0) for cid in companies}
     fits = []
     for stage in LOOP:
         driver = drivers.get(stage, "retention")
@@ -214,20 +229,26 @@ def stage_fits(case, journey, companies: dict[str, CompanyAnalysis]) -> tuple[St
             worth = gains[lever]
             share = worth / top if top > 0 else 0.0
             evidence = tuple(placed.get((stage, cid), ()))
-            downgraded = ""
-            judged = tuple(judge_technique(e, stage, cid, lever, share) for e in evidence if e.modelled)
+            downgraded = lifted = ""
+            judged = tuple(judge_technique(e, stage, cid, lever, share, best_gain[cid]) for e in evidence if e.modelled)
+            lever_verdict = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
             if not evidence:
                 verdict = "gap" if share >= FAIR else "low priority"
             else:
-                verdict = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
+                has_practice = any(not e.modelled for e in evidence)
+                verdict = lever_verdict if has_practice else "weak"
                 if judged:
                     best = min(judged, key=lambda j: (RANK[j.verdict], -j.gain))
-                    if RANK[best.verdict] > RANK[verdict]:
+                    if not has_practice and RANK[best.verdict] > RANK[lever_verdict]:
                         downgraded = best.name
-                    verdict = best.verdict
+                    if RANK[best.verdict] < RANK[lever_verdict]:
+                        lifted = best.name
+                    if not has_practice or RANK[best.verdict] < RANK[verdict]:
+                        verdict = best.verdict
             fits.append(StageFit(stage=stage, company_id=cid, lever=lever, driver=CLV_DRIVERS[driver],
                                  techniques=evidence, worth=worth, share=share, verdict=verdict,
-                                 downgraded_by=downgraded, judged=judged))
+                                 downgraded_by=downgraded, judged=judged, lever_verdict=lever_verdict,
+                                 lifted_by=lifted))
     return tuple(fits)
 
 

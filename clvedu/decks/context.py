@@ -772,6 +772,8 @@ class FitView:
 
     judged: tuple = ()            # TechniqueFit of each modelled technique here
     why_down: str = ""            # why the best modelled technique sets the verdict below the lever's, or ""
+    practice_verdict: str = ""    # the lever's verdict, which each practice here takes
+    lifted_by: str = ""           # the modelled technique that sets the verdict above the lever's, or ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -779,12 +781,12 @@ class FitView:
 
     def verdict_of(self, evidence) -> str:
         """The verdict label of a technique shown at this stage: a modelled technique's own judgement, or
-        the stage's for a practice the case describes."""
+        the lever's for a practice the case describes (practices are not priced)."""
         if getattr(evidence, "modelled", False):
             for j in self.judged:
                 if j.name == evidence.name:
                     return VERDICT_LABELS[j.verdict]
-        return self.verdict_label
+        return VERDICT_LABELS[self.practice_verdict] if self.practice_verdict else self.verdict_label
 
 
 @dataclass(frozen=True)
@@ -829,6 +831,9 @@ def _fit_reason(fit, view: CompanyView, currency: str) -> str:
     if fit.downgraded_by:
         best = next(j for j in fit.judged if j.name == fit.downgraded_by)
         text += f"; the best modelled technique here, {best.name.lower()}, {technique_why(best, currency)}"
+    elif fit.lifted_by:
+        best = next(j for j in fit.judged if j.name == fit.lifted_by)
+        text += f"; lifted by {best.name.lower()}, which {technique_why(best, currency)}"
     return text
 
 
@@ -838,6 +843,8 @@ def technique_why(judged, currency: str) -> str:
     net = filters.money(judged.gain, 0, currency=currency)
     if judged.why == "loses":
         return f"loses {filters.money(-judged.gain, 0, currency=currency)} after its cost"
+    if judged.why == "small":
+        return f"nets only {net} after its cost, little beside the firm's best technique"
     if judged.why == "thin" and judged.roi:
         cost = judged.gain / judged.roi
         decimals = 2 if abs(cost) < 100 else 0  # whole amounts would read "$7 on $7"
@@ -862,7 +869,7 @@ def _fit_views(insights, views: list[CompanyView], relationships, currency: str)
                                 practices=fit.practices, modelled=fit.modelled, downgraded_by=fit.downgraded_by,
                                 reason=_fit_reason(fit, v, currency), judged=fit.judged,
                                 why_down=technique_why(next(j for j in fit.judged if j.name == fit.downgraded_by), currency)
-                                if fit.downgraded_by else ""))
+                                if fit.downgraded_by else "", practice_verdict=fit.lever_verdict, lifted_by=fit.lifted_by))
         stages.append(LoopStage(stage, label, tuple(fits)))
     return tuple(stages)
 
@@ -1048,6 +1055,14 @@ def segment_bases_table(views: list[CompanyView], currency: str) -> Table:
     return Table(["Base"] + [v.name for v in views], rows, [1.2] + [1.6] * len(views))
 
 
+def _headcount(count: float, unit: str) -> str:
+    """``80,128 thousand members`` as ``80.1 million members``: a count read aloud."""
+    words = unit.split()
+    if words and words[0] == "thousand" and count >= 1000:
+        return f"{count / 1000:,.1f} million {' '.join(words[1:])}".replace(".0 ", " ").strip()
+    return f"{count:,.1f} {unit}".replace(".0 ", " ")
+
+
 def segment_values_table(views: list[CompanyView], currency: str) -> Table:
     """Backup: every value tier and region with its revenue per period and CLV, and the break-even revenue."""
     rows = []
@@ -1060,6 +1075,8 @@ def segment_values_table(views: list[CompanyView], currency: str) -> Table:
                 continue
             share = (f" ({filters.percent(t.customer_share, 0)} of {filters.plural(v.noun)})"
                      if t.basis == "segment" and t.customer_share is not None else "")
+            if t.basis == "segment" and getattr(t, "acquisition_cost", None) is not None:
+                share = share[:-1] + f"; won for {filters.money(t.acquisition_cost, 0, currency=currency)})"
             rows.append([v.name, f"{ {'plan': 'Plan', 'segment': 'Segment'}.get(t.basis, 'Region')}: {t.name}{share}",
                          filters.money(t.revenue, 2, v.period, currency=currency),
                          filters.money(t.clv, 0, currency=currency)])
@@ -1067,7 +1084,7 @@ def segment_values_table(views: list[CompanyView], currency: str) -> Table:
             if r.customers is not None:
                 shown = (filters.money(r.value, 2, r.per, currency=currency) if r.unit.upper() == currency.upper()
                          else f"{r.value:g} {r.unit}" + (f" {filters.period(r.per)}" if r.per else ""))
-                rows.append([v.name, f"Region {r.region}: {r.customers:,.1f} {r.customers_unit}".replace(".0 ", " "),
+                rows.append([v.name, f"Region {r.region}: {_headcount(r.customers, r.customers_unit)}",
                              f"{shown} ({r.citation})", filters.money(r.clv, 0, currency=currency)])
         if v.ins.break_even_revenue is not None:
             volume = f" ({volume_words(v.ins.break_even_volume, v.ins.volume)})" if v.ins.break_even_volume else ""

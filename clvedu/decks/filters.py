@@ -176,6 +176,11 @@ def plural(noun: str) -> str:
 def article(noun: str) -> str:
     """The noun with "a" or "an": ``a member``, ``an account``, ``an hour`` is not guessed (``a hour``)."""
     word = str(noun)
+    digits = re.match(r"\d[\d,]*", word)
+    if digits:  # said aloud: "an 8% rise", "an 11% rise", "a 20% rise"
+        n = digits[0].replace(",", "")
+        spoken_vowel = n.startswith("8") or (len(n) % 3 == 2 and n[:2] in ("11", "18"))
+        return f"an {word}" if spoken_vowel else f"a {word}"
     return f"an {word}" if word[:1].lower() in "aeio" else f"a {word}"
 
 
