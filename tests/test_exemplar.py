@@ -263,7 +263,14 @@ def test_questions_slide_and_prepared_answers_pointing_to_backup_slides(decks, n
         assert question.endswith("?")
         sentences = len(re.findall(r"[.!?](?:\s|$)", answer))
         assert 2 <= sentences <= 3, f"{question}: {sentences} sentences"
-        assert re.fullmatch(r"Slide \d+", detail) and int(detail.split()[1]) in numbers, detail
+        found = re.fullmatch(r"Slide (\d+)|Slides (\d+)-(\d+)", detail)
+        assert found, detail
+        first, last = (int(found[1]), int(found[1])) if found[1] else (int(found[2]), int(found[3]))
+        assert {first, last} <= numbers and first <= last, detail
+        if question.startswith("How reliable is "):  # the slides named hold that company's input and its basis
+            company = question.removeprefix("How reliable is ").split("'s ")[0]
+            pointed = " ".join(slide_text(prs.slides[i - 1], prs) for i in range(first, last + 1))
+            assert f"{company}:" in pointed, (question, detail)
     # the questions range over the criteria, not only the model
     assert {"discount", "segment", "stage", "price", "recommendation"} <= \
         {w for q, _, _ in rows for w in ("discount", "segment", "stage", "price", "recommendation") if w in q.lower()}

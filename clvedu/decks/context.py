@@ -1168,7 +1168,9 @@ def _data_flow(views: list[CompanyView], journey, currency: str) -> diagrams.Dia
         added = [sc.data_added for sc in (journey.technique_scenarios.get(v.id, []) if journey else [])
                  if getattr(sc, "data_added", None)]
         if added:
-            collects = collects[:2] + [textfit.shorten(" ".join(added[0].split()).rstrip("."), 90)]
+            first = " ".join(added[0].split()).rstrip(".")
+            clause = first.split(", ")[0]  # a box line says the first clause in full rather than cut a sentence
+            collects = collects[:2] + [textfit.shorten(clause if len(clause.split()) >= 3 else first, 90)]
         by = {f.id: f for f in v.figures}
         revenue_id = next((fid for fid in ("arpu", "order_value", "price_per_seat") if fid in by), None)
         inputs = [f"{v.stay_figure.short}: {_basis_phrase(v.stay_figure, v)}"]
@@ -1179,12 +1181,12 @@ def _data_flow(views: list[CompanyView], journey, currency: str) -> diagrams.Dia
         rows.append((v.name, collects, inputs))
     clv_lines = ["CLV", "per new " + views[0].noun]
     decide = ["Decides", "Acquisition budget", "Retention spending", "Prices and plans"]
-    protection = ["Limits set by data protection law (UK GDPR and the Data Protection Act 2018)",
+    protection = ["Limits set by data protection law for UK customers (UK GDPR and the Data Protection Act 2018)",
                   "A lawful basis and a stated purpose for each use; only the data needed, kept no longer than needed;",
                   "consent for marketing cookies and messages; customers may see, correct and erase their data"]
     alt = ("Data-flow diagram. " + " ".join(
-        f"{name} collects {', '.join(c.lower() for c in collects)}; these are collated into the inputs: "
-        f"{'; '.join(i.lower() for i in inputs)}." for name, collects, inputs in rows)
+        f"{name} collects {', '.join(c[:1].lower() + c[1:] for c in collects)}; these are collated into the inputs: "
+        f"{'; '.join(i[:1].lower() + i[1:] for i in inputs)}." for name, collects, inputs in rows)
         + " The inputs give the CLV per new customer, which sets the acquisition budget, retention spending and "
           "prices. Data protection law limits every step: a lawful basis and purpose, only the data needed, consent "
           "for marketing, and customers' rights to see and erase their data.")
@@ -1543,6 +1545,7 @@ def build_context(case: Case, rubric: Rubric, analysis: CaseAnalysis | None = No
         "position": position,
         "settings": settings_view(settings),
         "slide_no": {},
+        "slide_no_span": {},
         "volume_words": volume_words,
     }
     return DeckContext(values=values, currency=analysis.currency, tables=tables, charts=charts,

@@ -171,11 +171,14 @@ def render_slides(spec_file: SpecFile, ctx: DeckContext, rubric: Rubric) -> tupl
             if whole is not None:
                 pages[i] = table_pages(whole)
     # every slide's number is known before any text is rendered, so a note can point to a backup slide
-    numbers, n = {}, 1
+    numbers, spans, n = {}, {}, 1
     for i in kept:
+        count = len(pages.get(i, [None]))
         numbers[spec.slides[i].id] = n
-        n += len(pages.get(i, [None]))
+        spans[spec.slides[i].id] = f"Slide {n}" if count == 1 else f"Slides {n}-{n + count - 1}"
+        n += count
     renderer.values["slide_no"] = numbers
+    renderer.values["slide_no_span"] = spans  # "Slide 22" or "Slides 22-23": where a split backup table lies
     if numbers != ctx.values.get("slide_no"):
         text = _rerender(renderer, spec.text, text, ("text",))  # texts that name slide numbers, again
         renderer.values["text"] = text
