@@ -356,12 +356,12 @@ def test_stage_fit_rule_by_hand(analyses):
         if not fit.techniques:
             expected = "gap" if share >= 0.3 else "low priority"
         else:
-            # the stage fits as well as its best technique: a practice takes the lever's verdict (it is not
-            # priced), a modelled technique its own
+            # the lever's verdict, never above it; with only modelled techniques, no better than the best of them
             order = ["strong", "fair", "weak"]
-            verdicts = [lever if not t.modelled else _technique_rule(_best_gain(company), t.gain, t.roi)
-                        for t in fit.techniques]
-            expected = order[min(order.index(v) for v in verdicts)]
+            expected = lever
+            if all(t.modelled for t in fit.techniques):
+                best = min(order.index(_technique_rule(_best_gain(company), t.gain, t.roi)) for t in fit.techniques)
+                expected = order[max(order.index(lever), best)]
         assert fit.verdict == expected, (fit.stage, fit.company_id)
         assert fit.lever_verdict == lever
     # the two firms differ where their numbers do: after joining, and at win back

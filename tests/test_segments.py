@@ -196,3 +196,20 @@ def test_value_tiers_use_case_segments_when_present_and_fall_back_otherwise():
     fallback = value_tiers(company, (), bare)
     assert [t.basis for t in fallback] == ["volume"] * 3
     assert [t.volume for t in fallback] == pytest.approx([22.5, 45, 90])
+
+
+def test_case_segments_reconcile_with_the_company_average():
+    """A case's segments, weighted by their shares of customers, come back to the company's own average revenue
+    and cost of winning a customer (within 5%), so a segment's CLV and the average CLV tell one story."""
+    from clvedu.analysis.segmentation import case_segments, segments_average_revenue
+
+    analysis = _adp()
+    case = analysis.case
+    for cid in ("adp", "paychex"):
+        company = analysis.company(cid)
+        segs = case_segments(case, company)
+        average_revenue = float(company.inputs.arpu.value)
+        assert segments_average_revenue(segs) == pytest.approx(average_revenue, rel=0.05), cid
+        if all(s.acquisition_cost is not None for s in segs):
+            weighted = sum(s.customer_share * s.acquisition_cost for s in segs) / sum(s.customer_share for s in segs)
+            assert weighted == pytest.approx(company.inputs.acquisition_cost, rel=0.05), cid

@@ -128,6 +128,7 @@ class TechniqueChoice:
     roi: float | None      # net gain over cost; None when it costs nothing
     verdict: str = "strong"   # its one judged fit (clvedu.analysis.stage_fit.TechniqueFit)
     stage: str = ""
+    lever: str = ""           # the lever it moves (retention, revenue, acquisition), when judged
 
     @property
     def scale(self) -> bool:
@@ -306,7 +307,8 @@ def best_technique(company: CompanyAnalysis, judged=None, lever: str | None = No
             if not (gain > 0 and (roi is None or roi >= THIN_RETURN)):
                 continue
             verdict, stage = "strong", ""
-        candidates.append(TechniqueChoice(str(row.technique), str(row.driver), gain, roi, verdict, stage))
+        candidates.append(TechniqueChoice(str(row.technique), str(row.driver), gain, roi, verdict, stage,
+                                          j.lever if j is not None else ""))
     if not candidates:
         return None
     if lever is not None:

@@ -38,10 +38,11 @@ and its return on cost (net gain over cost):
 * one step lower when its return on cost is under :data:`THIN_RETURN` (it nets less than its own cost
   again, which leaves little room for error in its assumed effect).
 
-A practice the case describes is not priced, so it is judged by the lever at its stage (``lever_verdict``).
-A stage takes the best verdict among its techniques: its practices' lever verdict and each modelled
-technique's own; ``downgraded_by`` names the best modelled technique when a stage with no practices falls
-below its lever's verdict. :func:`stage_fits` returns one :class:`StageFit` per stage and company, in
+A stage is judged by its lever, on the thresholds above, and never above them: a practice the case
+describes is not priced, so a stage with one keeps its lever's verdict (``lever_verdict``), while a stage
+with only modelled techniques falls to its best technique's verdict when that is lower (``downgraded_by``
+names it). A modelled technique that nets more than its lever's verdict suggests is named in ``lifted_by``
+(referrals where winning a customer costs a lot), without raising the stage. :func:`stage_fits` returns one :class:`StageFit` per stage and company, in
 loop order, each holding its techniques' :class:`TechniqueFit`; every deck, table and sentence that shows
 a judgement reads these objects, so a stage or a technique is judged the same everywhere.
 """
@@ -236,15 +237,13 @@ def stage_fits(case, journey, companies: dict[str, CompanyAnalysis]) -> tuple[St
                 verdict = "gap" if share >= FAIR else "low priority"
             else:
                 has_practice = any(not e.modelled for e in evidence)
-                verdict = lever_verdict if has_practice else "weak"
+                verdict = lever_verdict
                 if judged:
                     best = min(judged, key=lambda j: (RANK[j.verdict], -j.gain))
                     if not has_practice and RANK[best.verdict] > RANK[lever_verdict]:
-                        downgraded = best.name
+                        downgraded, verdict = best.name, best.verdict
                     if RANK[best.verdict] < RANK[lever_verdict]:
                         lifted = best.name
-                    if not has_practice or RANK[best.verdict] < RANK[verdict]:
-                        verdict = best.verdict
             fits.append(StageFit(stage=stage, company_id=cid, lever=lever, driver=CLV_DRIVERS[driver],
                                  techniques=evidence, worth=worth, share=share, verdict=verdict,
                                  downgraded_by=downgraded, judged=judged, lever_verdict=lever_verdict,

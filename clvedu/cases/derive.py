@@ -111,30 +111,30 @@ def compute_derived(case: "CaseData") -> list[tuple[Loc, str]]:
             failed.add(key)
             return False
         spec = fig.derive
+
+        def operand(field: tuple, ref: str) -> Figure | None:
+            """The figure ``ref`` names, computed first; None (with the problem noted) when it cannot be."""
+            target = resolve(case, owner, ref)
+            if target is None:
+                problems.append((loc + field, f"unknown figure {ref!r}; use an id of this company's figures, "
+                                              "shared.<id> or <company>.<id>"))
+            elif compute(*target, chain + (key,)):
+                return _figures_of(case, target[0])[target[1]]
+            failed.add(key)
+            return None
+
         operands = []
         for field_name, ref in zip(("from", "times" if spec.method == "product" else "by"), spec.references()):
-            target = resolve(case, owner, ref)
-            if target is None:
-                problems.append((loc + (field_name,), f"unknown figure {ref!r}; use an id of this company's figures, "
-                                                      "shared.<id> or <company>.<id>"))
-                failed.add(key)
+            found = operand((field_name,), ref)
+            if found is None:
                 return False
-            if not compute(*target, chain + (key,)):
-                failed.add(key)
-                return False
-            operands.append(_figures_of(case, target[0])[target[1]])
+            operands.append(found)
         ends: list[Figure] = []
         for i, ref in enumerate(spec.ends_from or []):
-            target = resolve(case, owner, ref)
-            if target is None:
-                problems.append((loc + ("ends_from", i), f"unknown figure {ref!r}; use an id of this company's figures, "
-                                                         "shared.<id> or <company>.<id>"))
-                failed.add(key)
+            found = operand(("ends_from", i), ref)
+            if found is None:
                 return False
-            if not compute(*target, chain + (key,)):
-                failed.add(key)
-                return False
-            ends.append(_figures_of(case, target[0])[target[1]])
+            ends.append(found)
         why = _apply(fig, spec.method, spec.to, *operands, ends=ends)
         if why:
             problems.append((loc, why))

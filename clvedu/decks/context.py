@@ -795,6 +795,11 @@ class LoopStage:
     label: str
     fits: tuple[FitView, ...]     # one per company, in company order
 
+    @property
+    def differs(self) -> bool:
+        """True when the companies' verdicts here are not all the same."""
+        return len({f.verdict for f in self.fits}) > 1
+
 
 @dataclass(frozen=True)
 class RankingView:
