@@ -360,7 +360,7 @@ def test_stage_fit_rule_by_hand(analyses):
             order = ["strong", "fair", "weak"]
             expected = lever
             if all(t.modelled for t in fit.techniques):
-                best = min(order.index(_technique_rule(_best_gain(company), t.gain, t.roi)) for t in fit.techniques)
+                best = min(order.index(_technique_rule(lever, t.gain, t.roi)) for t in fit.techniques)
                 expected = order[max(order.index(lever), best)]
         assert fit.verdict == expected, (fit.stage, fit.company_id)
         assert fit.lever_verdict == lever
@@ -369,21 +369,14 @@ def test_stage_fit_rule_by_hand(analyses):
     assert any(after[(s, "netflix")] != after[(s, "prime_video")] for s in ("use", "stay", "win_back"))
 
 
-def _technique_rule(best_gain: float, gain: float, roi: float | None) -> str:
-    """A modelled technique's verdict by hand: weak when it loses value; else by what it nets against the
-    company's best-netting technique (strong from 60%, fair from 30%), one step lower when it nets less than
-    its own cost again (return on cost under 100%)."""
+def _technique_rule(lever_verdict: str, gain: float, roi: float | None) -> str:
+    """A modelled technique's verdict by hand: weak when it loses value, one step below its lever's verdict when
+    it nets less than its own cost again (return on cost under 100%), else its lever's verdict."""
     if gain <= 0:
         return "weak"
-    share = gain / best_gain
-    verdict = "strong" if share >= 0.6 else "fair" if share >= 0.3 else "weak"
     if roi is not None and roi < 1:
-        return {"strong": "fair", "fair": "weak", "weak": "weak"}[verdict]
-    return verdict
-
-
-def _best_gain(company) -> float:
-    return 0.0 if company.techniques is None or company.techniques.empty else float(company.techniques["delta_clv"].max())
+        return {"strong": "fair", "fair": "weak", "weak": "weak"}[lever_verdict]
+    return lever_verdict
 
 
 def test_regional_segments_and_member_spending_by_hand(analyses):
@@ -484,13 +477,16 @@ def test_recommendations_differ_where_the_numbers_differ(decks, analyses):
         titles = [title_of(s) for s in prs.slides]
         rec = prs.slides[titles.index("How far to trust this: the limits of CLV and of my evidence") - 1]
         recs = [insights.companies[c].recommendation for c in analysis.companies]
-        keys = [(r.action, r.technique.name if r.technique else None, r.technique.scale if r.technique else None)
-                for r in recs]
+        keys = [(r.action, r.technique.name if r.technique else None, r.technique.scale if r.technique else None,
+                 r.target_segment) for r in recs]
         assert len(set(keys)) == len(keys), f"{name}: the same recommendation for different numbers"
         title = title_of(rec)
         for cid, r in zip(analysis.companies, recs):
             assert analysis.companies[cid].name in title
-            if r.technique and r.technique.name != "Price change" and len({k[0] for k in keys}) == 1:
+            same_technique = len({k[1] for k in keys}) == 1 and all(k[3] for k in keys)
+            if len({k[0] for k in keys}) == 1 and same_technique:  # one action, one technique: the segments differ
+                assert f"{analysis.companies[cid].name} aims at {r.target_segment.split(' (')[0]}".lower() in title.lower()
+            elif r.technique and r.technique.name != "Price change" and len({k[0] for k in keys}) == 1:
                 assert f"{'scales up' if r.technique.scale else 'trials'} {r.technique.name.lower()}" in title
 
 
@@ -650,9 +646,10 @@ def test_each_technique_has_one_verdict_by_hand(analyses, name):
         company = analysis.companies[fit.company_id]
         gains = {e.lever: e.gain for e in company.levers}
         share = gains[fit.lever] / max(gains.values())
+        lever_verdict = "strong" if share >= 0.6 else "fair" if share >= 0.3 else "weak"
         for t in fit.techniques:
             if t.modelled:
-                assert judged[(fit.company_id, t.name)].verdict == _technique_rule(_best_gain(company), t.gain, t.roi)
+                assert judged[(fit.company_id, t.name)].verdict == _technique_rule(lever_verdict, t.gain, t.roi)
                 assert judged[(fit.company_id, t.name)].share == pytest.approx(share)
     # every modelled technique of the case is judged, once
     for cid, company in analysis.companies.items():
@@ -668,12 +665,12 @@ def test_recommended_technique_is_the_best_fit_that_pays_never_a_weak_one(analys
         usable = [t for t in insights.techniques if t.company_id == cid and t.gain > 0 and t.verdict != "weak"
                   and t.name != "Price change"]   # a price rise is judged by the price test, not as a technique
         chosen = ci.recommendation.technique
+        if ci.recommendation.action == "keep_members":  # keeping members first: only a technique that keeps them
+            usable = [t for t in usable if t.lever == "retention"]
         if not usable:
             assert chosen is None
             continue
-        if ci.recommendation.action == "keep_members":  # keeping members first: a technique that keeps them, if any
-            usable = [t for t in usable if t.lever == "retention"] or usable
-        best = min(usable, key=lambda t: (order[t.verdict], -t.gain))
+        best = max(usable, key=lambda t: (t.gain, -order[t.verdict]))  # what it nets decides among those that fit
         assert chosen is not None and chosen.name == best.name and chosen.verdict == best.verdict
         assert chosen.scale == (best.verdict == "strong" and (best.roi is None or best.roi >= 2))
 
@@ -903,5 +900,7 @@ def test_keeping_members_first_recommends_a_technique_that_keeps_them():
         for cid, ci in insights.companies.items():
             rec = ci.recommendation
             retention_usable = [t for (c, _), t in judged.items() if c == cid and t.lever == "retention" and t.usable]
-            if rec.action == "keep_members" and retention_usable:
-                assert judged[(cid, rec.technique.name)].lever == "retention", (name, cid)
+            if rec.action == "keep_members":
+                assert (rec.technique is None) == (not retention_usable), (name, cid)
+                if rec.technique is not None:
+                    assert judged[(cid, rec.technique.name)].lever == "retention", (name, cid)

@@ -17,11 +17,14 @@ Nothing here is worded for one case. For each company :func:`recommend` reads th
   and cross-selling), ``keep`` (retention first) or ``acquire`` (acquisition first);
 * ``technique``: the modelled technique (journey.yaml) to act on: of those the stage-fit judgement
   (:class:`~clvedu.analysis.stage_fit.TechniqueFit`) does not call a weak fit and that gain value, the one
-  with the best verdict, then the largest net gain; None when every modelled technique is weak or loses
+  that nets most (the better verdict on a tie); with action ``keep_members``, only one that keeps customers;
+  None when every modelled technique is weak or loses
   value, so a recommendation never names a technique the stage verdicts call weak (a price change is left
   to the price test, so it is never the technique). It is to be scaled up
   when it is a strong fit and costs nothing or returns at least :data:`SCALE_ROI` times its cost, and
   trialled on a sample otherwise;
+* ``target_segment``: where the case gives segments with their own acquisition costs, the one whose
+  customers bring back most per unit spent winning them (``target_return``, (CLV + AC) / AC);
 * ``changes``: the single input ends (of the case's own ranges) at which another lever comes first,
   which is what would change the recommendation.
 
@@ -40,6 +43,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from clvedu.analysis.company import CompanyAnalysis, lever_effects
+from clvedu.analysis.segmentation import case_segments
 from clvedu.analysis.sources import reference
 from clvedu.cases import Case
 from clvedu.domain.relationships import PESSIMISTIC_END
@@ -171,6 +175,8 @@ class Recommendation:
     changes: tuple[LeverChange, ...]
     trend: CustomerTrend | None
     crossover_churn: float | None      # churn per period at which the second lever would overtake the first
+    target_segment: str | None = None   # the case segment whose customers return most per unit spent winning them
+    target_return: float | None = None  # (CLV + acquisition cost) / acquisition cost of that segment
     wider_margin: float | None = None  # the assumed margin on members' spending elsewhere in the firm, when it
     #                                    makes keeping members worth more than a price rise (action "keep_members")
 
@@ -311,10 +317,13 @@ def best_technique(company: CompanyAnalysis, judged=None, lever: str | None = No
                                           j.lever if j is not None else ""))
     if not candidates:
         return None
-    if lever is not None:
-        on_lever = [t for t in candidates if t.name in verdicts and verdicts[t.name].lever == lever]
-        candidates = on_lever or candidates
-    return min(candidates, key=lambda t: (RANK[t.verdict], -t.gain))
+    if lever is not None:  # the action names a lever: only a technique that moves it fits the action
+        candidates = [t for t in candidates if t.name in verdicts and verdicts[t.name].lever == lever]
+        if not candidates:
+            return None
+    # what it nets decides among techniques that fit (strong or fair): a fair fit that nets far more beats a
+    # strong fit that nets little; the verdict breaks ties
+    return max(candidates, key=lambda t: (t.gain, -RANK[t.verdict]))
 
 
 def customer_trend(case: Case, company: CompanyAnalysis) -> CustomerTrend | None:
@@ -389,6 +398,16 @@ def crossover_churn(company: CompanyAnalysis) -> float | None:
     return None
 
 
+def target_segment(case: Case, company: CompanyAnalysis) -> tuple[str, float] | None:
+    """The case segment (``segments:`` with their own acquisition costs) whose customers bring back most per
+    unit spent winning them, ``(CLV + AC) / AC``, with that return; None without two such segments."""
+    priced = [s for s in case_segments(case, company) if s.acquisition_cost]
+    if len(priced) < 2:
+        return None
+    best = max(priced, key=lambda s: (s.clv + s.acquisition_cost) / s.acquisition_cost)
+    return best.name, (best.clv + best.acquisition_cost) / best.acquisition_cost
+
+
 def recommend(case: Case, company: CompanyAnalysis, judged=None, ecosystem=None) -> Recommendation:
     """The :class:`Recommendation` for one company (see the module notes); ``judged`` is the company's
     :class:`~clvedu.analysis.stage_fit.TechniqueFit` tuple, which the technique choice follows.
@@ -416,7 +435,8 @@ def recommend(case: Case, company: CompanyAnalysis, judged=None, ecosystem=None)
     return Recommendation(company.id, first.lever, first.label, first.gain, second.lever, second.gain, action,
                           test, best_technique(company, judged, "retention" if action == "keep_members" else None),
                           lever_changes(case, company),
-                          customer_trend(case, company), crossover_churn(company), wider)
+                          customer_trend(case, company), crossover_churn(company),
+                          *(target_segment(case, company) or (None, None)), wider)
 
 
 # --- the ranking ---------------------------------------------------------------------------------------

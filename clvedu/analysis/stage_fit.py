@@ -31,12 +31,12 @@ customer (the gain after its own cost: the kit's technique effects count the cos
 and its return on cost (net gain over cost):
 
 * ``weak`` when it loses value (a net gain of zero or less), whatever the lever;
-* otherwise by what it nets against the company's best-netting modelled technique (``value_share``), on the
-  lever thresholds: ``strong`` from 0.6, ``fair`` from 0.3, ``weak`` below. A priced technique is judged by
-  its price, not by the lever it moves: referrals that save a large acquisition cost can net more than a
-  retention scheme even though retention is the stronger lever;
-* one step lower when its return on cost is under :data:`THIN_RETURN` (it nets less than its own cost
-  again, which leaves little room for error in its assumed effect).
+* otherwise the verdict of the lever at its stage, on the thresholds above (a technique fits where it acts on
+  a lever worth much to the firm), one step lower when its return on cost is under :data:`THIN_RETURN` (it
+  nets less than its own cost again, which leaves little room for error in its assumed effect).
+
+What each technique nets is kept beside its verdict (``gain``, ``value_share`` against the company's
+best-netting one): the recommendation weighs both.
 
 A stage is judged by its lever, on the thresholds above, and never above them: a practice the case
 describes is not priced, so a stage with one keeps its lever's verdict (``lever_verdict``), while a stage
@@ -119,8 +119,7 @@ class TechniqueFit:
     cost: float
     roi: float | None     # net gain over cost; None when it costs nothing
     verdict: str          # strong, fair, weak
-    why: str              # "" (nets near the best), "small" (nets under FAIR of the best), "loses" (loses value),
-    #                       "thin" (return on cost under THIN_RETURN)
+    why: str              # "" (the lever's verdict), "loses" (loses value), "thin" (return on cost under THIN_RETURN)
     value_share: float = 0.0   # net gain over the company's best modelled net gain (0 when it loses value)
 
     @property
@@ -136,13 +135,12 @@ def judge_technique(evidence: Evidence, stage: str, company_id: str, lever: str,
     lever_base = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
     gain = float(evidence.gain or 0.0)
     value_share = gain / best_gain if gain > 0 and best_gain > 0 else 0.0
-    base = "strong" if value_share >= STRONG else ("fair" if value_share >= FAIR else "weak")
     if gain <= 0:
         verdict, why = "weak", "loses"
     elif evidence.roi is not None and evidence.roi < THIN_RETURN:
-        verdict, why = _DOWN[base], "thin"
+        verdict, why = _DOWN[lever_base], "thin"
     else:
-        verdict, why = base, ("" if base != "weak" else "small")
+        verdict, why = lever_base, ""
     return TechniqueFit(company_id=company_id, name=evidence.name, stage=stage, lever=lever, share=share,
                         lever_verdict=lever_base, gain=gain, cost=float(evidence.cost or 0.0), roi=evidence.roi,
                         verdict=verdict, why=why, value_share=value_share)
