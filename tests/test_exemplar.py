@@ -665,8 +665,10 @@ def test_recommended_technique_is_the_best_fit_that_pays_never_a_weak_one(analys
         usable = [t for t in insights.techniques if t.company_id == cid and t.gain > 0 and t.verdict != "weak"
                   and t.name != "Price change"]   # a price rise is judged by the price test, not as a technique
         chosen = ci.recommendation.technique
-        if ci.recommendation.action == "keep_members":  # keeping members first: only a technique that keeps them
-            usable = [t for t in usable if t.lever == "retention"]
+        action = ci.recommendation.action
+        lever = {"keep_members": "retention", "keep": "retention", "acquire": "acquisition"}.get(action, "revenue")
+        on_lever = [t for t in usable if t.lever == lever]  # a technique that moves the action's lever carries it out
+        usable = on_lever if (on_lever or action == "keep_members") else usable
         if not usable:
             assert chosen is None
             continue

@@ -17,7 +17,8 @@ Nothing here is worded for one case. For each company :func:`recommend` reads th
   and cross-selling), ``keep`` (retention first) or ``acquire`` (acquisition first);
 * ``technique``: the modelled technique (journey.yaml) to act on: of those the stage-fit judgement
   (:class:`~clvedu.analysis.stage_fit.TechniqueFit`) does not call a weak fit and that gain value, the one
-  that nets most (the better verdict on a tie); with action ``keep_members``, only one that keeps customers;
+  that nets most (the better verdict on a tie) among those that move the action's lever (:data:`ACTION_LEVER`)
+  when any does, else among all; with action ``keep_members``, only one that keeps customers;
   None when every modelled technique is weak or loses
   value, so a recommendation never names a technique the stage verdicts call weak (a price change is left
   to the price test, so it is never the technique). It is to be scaled up
@@ -284,12 +285,18 @@ def lever_changes(case: Case, company: CompanyAnalysis) -> tuple[LeverChange, ..
     return tuple(out)
 
 
-def best_technique(company: CompanyAnalysis, judged=None, lever: str | None = None) -> TechniqueChoice | None:
+ACTION_LEVER = {"keep_members": "retention", "keep": "retention", "raise_prices": "revenue",
+                "tiers_and_tests": "revenue", "sell_more": "revenue", "acquire": "acquisition"}
+"""The lever each action works on: a technique that moves it carries the action out."""
+
+
+def best_technique(company: CompanyAnalysis, judged=None, lever: str | None = None,
+                   strict: bool = False) -> TechniqueChoice | None:
     """The modelled technique to act on (see the module notes). ``judged`` holds the company's
     :class:`~clvedu.analysis.stage_fit.TechniqueFit` (from :func:`~clvedu.analysis.stage_fit.stage_fits`);
     without it (a case with no journey stages) every technique that gains value and nets at least its cost
     again is a candidate, judged strong. With ``lever`` ("retention", "revenue", "acquisition"), techniques
-    that move that lever come first when one of them may be recommended."""
+    that move that lever come first when one of them may be recommended; with ``strict``, only they."""
     from clvedu.analysis.stage_fit import RANK, THIN_RETURN
 
     table = company.techniques
@@ -317,10 +324,11 @@ def best_technique(company: CompanyAnalysis, judged=None, lever: str | None = No
                                           j.lever if j is not None else ""))
     if not candidates:
         return None
-    if lever is not None:  # the action names a lever: only a technique that moves it fits the action
-        candidates = [t for t in candidates if t.name in verdicts and verdicts[t.name].lever == lever]
-        if not candidates:
+    if lever is not None:  # the action names a lever: a technique that moves it carries the action out
+        on_lever = [t for t in candidates if t.name in verdicts and verdicts[t.name].lever == lever]
+        if strict and not on_lever:
             return None
+        candidates = on_lever or candidates
     # what it nets decides among techniques that fit (strong or fair): a fair fit that nets far more beats a
     # strong fit that nets little; the verdict breaks ties
     return max(candidates, key=lambda t: (t.gain, -RANK[t.verdict]))
@@ -433,7 +441,7 @@ def recommend(case: Case, company: CompanyAnalysis, judged=None, ecosystem=None)
     else:
         action = "acquire"
     return Recommendation(company.id, first.lever, first.label, first.gain, second.lever, second.gain, action,
-                          test, best_technique(company, judged, "retention" if action == "keep_members" else None),
+                          test, best_technique(company, judged, ACTION_LEVER[action], strict=action == "keep_members"),
                           lever_changes(case, company),
                           customer_trend(case, company), crossover_churn(company),
                           *(target_segment(case, company) or (None, None)), wider)
