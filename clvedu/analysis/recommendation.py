@@ -46,6 +46,7 @@ from statistics import median
 from clvedu.analysis.company import CompanyAnalysis, lever_effects
 from clvedu.analysis.segmentation import case_segments
 from clvedu.analysis.sources import reference
+from clvedu.analysis.stage_fit import RANK, THIN_RETURN
 from clvedu.cases import Case
 from clvedu.domain.relationships import PESSIMISTIC_END
 from clvedu.levers import break_even_churn, clv, with_churn
@@ -297,8 +298,6 @@ def best_technique(company: CompanyAnalysis, judged=None, lever: str | None = No
     without it (a case with no journey stages) every technique that gains value and nets at least its cost
     again is a candidate, judged strong. With ``lever`` ("retention", "revenue", "acquisition"), techniques
     that move that lever come first when one of them may be recommended; with ``strict``, only they."""
-    from clvedu.analysis.stage_fit import RANK, THIN_RETURN
-
     table = company.techniques
     if table is None or table.empty:
         return None
@@ -409,11 +408,9 @@ def crossover_churn(company: CompanyAnalysis) -> float | None:
 def target_segment(case: Case, company: CompanyAnalysis) -> tuple[str, float] | None:
     """The case segment (``segments:`` with their own acquisition costs) whose customers bring back most per
     unit spent winning them, ``(CLV + AC) / AC``, with that return; None without two such segments."""
-    priced = [s for s in case_segments(case, company) if s.acquisition_cost]
-    if len(priced) < 2:
-        return None
-    best = max(priced, key=lambda s: (s.clv + s.acquisition_cost) / s.acquisition_cost)
-    return best.name, (best.clv + best.acquisition_cost) / best.acquisition_cost
+    returns = [(s.name, (s.clv + s.acquisition_cost) / s.acquisition_cost)
+               for s in case_segments(case, company) if s.acquisition_cost]
+    return max(returns, key=lambda r: r[1]) if len(returns) >= 2 else None
 
 
 def recommend(case: Case, company: CompanyAnalysis, judged=None, ecosystem=None) -> Recommendation:

@@ -35,15 +35,12 @@ and its return on cost (net gain over cost):
   a lever worth much to the firm), one step lower when its return on cost is under :data:`THIN_RETURN` (it
   nets less than its own cost again, which leaves little room for error in its assumed effect).
 
-What each technique nets is kept beside its verdict (``gain``, ``value_share`` against the company's
-best-netting one): the recommendation weighs both.
+What each technique nets is kept beside its verdict (``gain``): the recommendation weighs both.
 
 A stage is judged by its lever, on the thresholds above, and never above them: a practice the case
 describes is not priced, so a stage with one keeps its lever's verdict (``lever_verdict``), while a stage
 with only modelled techniques falls to its best technique's verdict when that is lower (``downgraded_by``
-names it). A modelled technique that nets more than its lever's verdict suggests is named in ``lifted_by``
-(referrals where winning a customer costs a lot), without raising the stage. :func:`stage_fits` returns one :class:`StageFit` per stage and company, in
-loop order, each holding its techniques' :class:`TechniqueFit`; every deck, table and sentence that shows
+names it). :func:`stage_fits` returns one :class:`StageFit` per stage and company, in loop order, each holding its techniques' :class:`TechniqueFit`; every deck, table and sentence that shows
 a judgement reads these objects, so a stage or a technique is judged the same everywhere.
 """
 
@@ -120,7 +117,6 @@ class TechniqueFit:
     roi: float | None     # net gain over cost; None when it costs nothing
     verdict: str          # strong, fair, weak
     why: str              # "" (the lever's verdict), "loses" (loses value), "thin" (return on cost under THIN_RETURN)
-    value_share: float = 0.0   # net gain over the company's best modelled net gain (0 when it loses value)
 
     @property
     def usable(self) -> bool:
@@ -128,13 +124,15 @@ class TechniqueFit:
         return self.gain > 0 and self.verdict != "weak"
 
 
-def judge_technique(evidence: Evidence, stage: str, company_id: str, lever: str, share: float,
-                    best_gain: float) -> TechniqueFit:
-    """The :class:`TechniqueFit` of one modelled technique at its stage (see the module notes); ``best_gain``
-    is the largest net gain among the company's modelled techniques."""
-    lever_base = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
+def lever_verdict_of(share: float) -> str:
+    """``strong``, ``fair`` or ``weak`` for a lever worth ``share`` of the company's largest lever gain."""
+    return "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
+
+
+def judge_technique(evidence: Evidence, stage: str, company_id: str, lever: str, share: float) -> TechniqueFit:
+    """The :class:`TechniqueFit` of one modelled technique at its stage (see the module notes)."""
+    lever_base = lever_verdict_of(share)
     gain = float(evidence.gain or 0.0)
-    value_share = gain / best_gain if gain > 0 and best_gain > 0 else 0.0
     if gain <= 0:
         verdict, why = "weak", "loses"
     elif evidence.roi is not None and evidence.roi < THIN_RETURN:
@@ -143,7 +141,7 @@ def judge_technique(evidence: Evidence, stage: str, company_id: str, lever: str,
         verdict, why = lever_base, ""
     return TechniqueFit(company_id=company_id, name=evidence.name, stage=stage, lever=lever, share=share,
                         lever_verdict=lever_base, gain=gain, cost=float(evidence.cost or 0.0), roi=evidence.roi,
-                        verdict=verdict, why=why, value_share=value_share)
+                        verdict=verdict, why=why)
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,6 @@ class StageFit:
     downgraded_by: str               # the best modelled technique, when it sets a verdict below the lever's; or ""
     judged: tuple[TechniqueFit, ...] = ()   # each modelled technique here, judged once
     lever_verdict: str = ""          # strong, fair or weak from the lever alone: the verdict of each practice here
-    lifted_by: str = ""              # the modelled technique that sets a verdict above the lever's; or ""
 
     @property
     def practices(self) -> tuple[Evidence, ...]:
@@ -216,8 +213,6 @@ def stage_fits(case, journey, companies: dict[str, CompanyAnalysis]) -> tuple[St
             placed.setdefault((STAGE_OF_LEVER[lever], cid), []).append(
                 Evidence(str(row.technique), " ".join(sc.description.split()), "", modelled=True,
                          gain=float(row.delta_clv), roi=roi, cost=float(row.cost)))
-    best_gain = {cid: max([e.gain for (_, c), found in placed.items() if c == cid for e in found
-                           if e.modelled and e.gain is not None], default=0.0) for cid in companies}
     fits = []
     for stage in LOOP:
         driver = drivers.get(stage, "retention")
@@ -228,9 +223,9 @@ def stage_fits(case, journey, companies: dict[str, CompanyAnalysis]) -> tuple[St
             worth = gains[lever]
             share = worth / top if top > 0 else 0.0
             evidence = tuple(placed.get((stage, cid), ()))
-            downgraded = lifted = ""
-            judged = tuple(judge_technique(e, stage, cid, lever, share, best_gain[cid]) for e in evidence if e.modelled)
-            lever_verdict = "strong" if share >= STRONG else ("fair" if share >= FAIR else "weak")
+            downgraded = ""
+            judged = tuple(judge_technique(e, stage, cid, lever, share) for e in evidence if e.modelled)
+            lever_verdict = lever_verdict_of(share)
             if not evidence:
                 verdict = "gap" if share >= FAIR else "low priority"
             else:
@@ -240,12 +235,9 @@ def stage_fits(case, journey, companies: dict[str, CompanyAnalysis]) -> tuple[St
                     best = min(judged, key=lambda j: (RANK[j.verdict], -j.gain))
                     if not has_practice and RANK[best.verdict] > RANK[lever_verdict]:
                         downgraded, verdict = best.name, best.verdict
-                    if RANK[best.verdict] < RANK[lever_verdict]:
-                        lifted = best.name
             fits.append(StageFit(stage=stage, company_id=cid, lever=lever, driver=CLV_DRIVERS[driver],
                                  techniques=evidence, worth=worth, share=share, verdict=verdict,
-                                 downgraded_by=downgraded, judged=judged, lever_verdict=lever_verdict,
-                                 lifted_by=lifted))
+                                 downgraded_by=downgraded, judged=judged, lever_verdict=lever_verdict))
     return tuple(fits)
 
 

@@ -773,7 +773,6 @@ class FitView:
     judged: tuple = ()            # TechniqueFit of each modelled technique here
     why_down: str = ""            # why the best modelled technique sets the verdict below the lever's, or ""
     practice_verdict: str = ""    # the lever's verdict, which each practice here takes
-    lifted_by: str = ""           # the modelled technique that sets the verdict above the lever's, or ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -836,9 +835,6 @@ def _fit_reason(fit, view: CompanyView, currency: str) -> str:
     if fit.downgraded_by:
         best = next(j for j in fit.judged if j.name == fit.downgraded_by)
         text += f"; the best modelled technique here, {best.name.lower()}, {technique_why(best, currency)}"
-    elif fit.lifted_by:
-        best = next(j for j in fit.judged if j.name == fit.lifted_by)
-        text += f"; lifted by {best.name.lower()}, which {technique_why(best, currency)}"
     return text
 
 
@@ -848,8 +844,6 @@ def technique_why(judged, currency: str) -> str:
     net = filters.money(judged.gain, 0, currency=currency)
     if judged.why == "loses":
         return f"loses {filters.money(-judged.gain, 0, currency=currency)} after its cost"
-    if judged.why == "small":
-        return f"nets only {net} after its cost, little beside the firm's best technique"
     if judged.why == "thin" and judged.roi:
         cost = judged.gain / judged.roi
         decimals = 2 if abs(cost) < 100 else 0  # whole amounts would read "$7 on $7"
@@ -874,7 +868,7 @@ def _fit_views(insights, views: list[CompanyView], relationships, currency: str)
                                 practices=fit.practices, modelled=fit.modelled, downgraded_by=fit.downgraded_by,
                                 reason=_fit_reason(fit, v, currency), judged=fit.judged,
                                 why_down=technique_why(next(j for j in fit.judged if j.name == fit.downgraded_by), currency)
-                                if fit.downgraded_by else "", practice_verdict=fit.lever_verdict, lifted_by=fit.lifted_by))
+                                if fit.downgraded_by else "", practice_verdict=fit.lever_verdict))
         stages.append(LoopStage(stage, label, tuple(fits)))
     return tuple(stages)
 
