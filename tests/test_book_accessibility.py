@@ -265,6 +265,13 @@ AXE_OPTIONS = {
 }
 
 
+def _offline_page(chromium, base: str, width: int, height: int):
+    """A page at this viewport that may load the served book and data: URLs only (nothing from a network)."""
+    page = chromium.new_page(viewport={"width": width, "height": height})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:")) else r.abort())
+    return page
+
+
 def _axe_failures(axe, page, rel: str, options: dict) -> list[str]:
     failures = []
     for v in axe.run(page, options=options).response["violations"]:
@@ -281,8 +288,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_a_laptop(served_book, chr
 
     html, base = served_book
     axe = Axe()
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:")) else r.abort())
+    page = _offline_page(chromium, base, 1280, 900)
     failures = []
     pages = _pages(html)
     for path in pages:
@@ -301,8 +307,7 @@ def test_on_a_phone_axe_passes_no_page_scrolls_sideways_and_chart_labels_stay_le
 
     html, base = served_book
     axe = Axe()
-    page = chromium.new_page(viewport={"width": 390, "height": 844})
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:")) else r.abort())
+    page = _offline_page(chromium, base, 390, 844)
     problems, charts = [], 0
     for path in _pages(html):
         rel = path.relative_to(html).as_posix()
